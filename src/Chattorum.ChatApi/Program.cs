@@ -1,0 +1,4 @@
+using Chattorum.ChatApi;
+
+var app = ChatApplication.Build(args);
+app.Run();
