@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+
+namespace Chattorum.ChatApi;
+
+/// <summary>The counters an operator watches on a chat node, on the <c>Chattorum.Chat</c> meter.</summary>
+public sealed class ChatMetrics
+{
+    public const string MeterName = "Chattorum.Chat";
+
+    private readonly UpDownCounter<long> _connections;
+    private readonly UpDownCounter<long> _rooms;
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _delivered;
+    private readonly Counter<long> _slowConsumers;
+    private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _rejected;
+
+    public ChatMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _connections = meter.CreateUpDownCounter<long>("chat.connections", "{connection}", "Open WebSocket connections");
+        _rooms = meter.CreateUpDownCounter<long>("chat.rooms.active", "{room}", "Rooms with a running hub on this node");
+        _received = meter.CreateCounter<long>("chat.messages.received", "{message}", "Chat messages accepted into a room");
+        _delivered = meter.CreateCounter<long>("chat.messages.delivered", "{message}", "Chat messages queued to receivers");
+        _slowConsumers = meter.CreateCounter<long>("chat.clients.slow_disconnects", "{connection}", "Connections dropped because their send queue was full");
+        _rateLimited = meter.CreateCounter<long>("chat.frames.rate_limited", "{frame}", "Client frames refused by the per-connection rate limit");
+        _rejected = meter.CreateCounter<long>("chat.frames.rejected", "{frame}", "Client frames refused as invalid, by error code");
+    }
+
+    public void ConnectionOpened() => _connections.Add(1);
+
+    public void ConnectionClosed() => _connections.Add(-1);
+
+    public void RoomStarted() => _rooms.Add(1);
+
+    public void RoomStopped() => _rooms.Add(-1);
+
+    public void MessageReceived() => _received.Add(1);
+
+    public void MessagesDelivered(int count) => _delivered.Add(count);
+
+    public void SlowConsumerDisconnected() => _slowConsumers.Add(1);
+
+    public void FrameRateLimited() => _rateLimited.Add(1);
+
+    public void FrameRejected(string code) => _rejected.Add(1, new KeyValuePair<string, object?>("error.code", code));
+}

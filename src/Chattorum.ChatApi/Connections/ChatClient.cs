@@ -1,0 +1,200 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Chattorum.ChatApi.Hubs;
+using Chattorum.ChatApi.Protocol;
+
+namespace Chattorum.ChatApi.Connections;
+
+/// <summary>
+/// One WebSocket connection: a reader loop that handles the client's frames, a writer loop that drains
+/// a bounded send queue, and a close that either side can start. Hubs only ever queue to it; a client
+/// whose queue is full is dropped rather than waited for.
+/// </summary>
+public sealed partial class ChatClient : IRoomMember, IDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly RoomHubs _hubs;
+    private readonly ChatMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Channel<byte[]> _sendQueue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ChatLimits.SendQueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    // Cancelled CloseTimeout after a close starts: a send or receive still pending then aborts the socket.
+    private readonly CancellationTokenSource _closeDeadline = new();
+    private CloseRequest? _close;
+
+    public ChatClient(WebSocket socket, string user, RoomHubs hubs, ChatMetrics metrics, TimeProvider time, ILogger<ChatClient> logger)
+    {
+        _socket = socket;
+        User = user;
+        _hubs = hubs;
+        _metrics = metrics;
+        _logger = logger;
+        _rate = new TokenBucket(ChatLimits.RateBurst, ChatLimits.RatePerSecond, time);
+    }
+
+    public string User { get; }
+
+    public bool IsClosed => Volatile.Read(ref _close) is not null;
+
+    /// <summary>Why the connection is closing, once it is.</summary>
+    public WebSocketCloseStatus? CloseStatus => Volatile.Read(ref _close)?.Status;
+
+    public EnqueueResult TryEnqueue(byte[] frame)
+    {
+        if (_sendQueue.Writer.TryWrite(frame))
+        {
+            return EnqueueResult.Queued;
+        }
+
+        return IsClosed ? EnqueueResult.Closed : EnqueueResult.Full;
+    }
+
+    /// <summary>
+    /// Starts closing: with <paramref name="drain"/> the frames already queued go out first. Either way the
+    /// close handshake has <see cref="ChatLimits.CloseTimeout"/> before the socket is aborted. The first call wins.
+    /// </summary>
+    public void Close(WebSocketCloseStatus status, string reason, bool drain)
+    {
+        if (Interlocked.CompareExchange(ref _close, new CloseRequest(status, reason, drain), null) is not null)
+        {
+            return;
+        }
+
+        _sendQueue.Writer.TryComplete();
+        try
+        {
+            _closeDeadline.CancelAfter(ChatLimits.CloseTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection already finished.
+        }
+    }
+
+    /// <summary>Runs the connection until it is closed, then leaves every room it was in.</summary>
+    public async Task RunAsync()
+    {
+        _metrics.ConnectionOpened();
+        TryEnqueue(_replies.Welcome(User));
+        var writing = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
+            await writing.ConfigureAwait(false);
+            foreach (var room in _rooms)
+            {
+                _hubs.Post(room, new HubCommand(HubCommandKind.Unregister, this));
+            }
+
+            _rooms.Clear();
+            _metrics.ConnectionClosed();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var queue = _sendQueue.Reader;
+        try
+        {
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (queue.TryRead(out var frame))
+                {
+                    if (Volatile.Read(ref _close) is { Drain: false })
+                    {
+                        break;
+                    }
+
+                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _closeDeadline.Token).ConfigureAwait(false);
+                }
+            }
+
+            var close = Volatile.Read(ref _close)!;
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(close.Status, close.Reason, _closeDeadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogSendFailed(_logger, User, exception.Message);
+            _socket.Abort();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        // One byte more than the limit, so that a frame over it is seen as over it.
+        var buffer = ArrayPool<byte>.Shared.Rent(ChatLimits.MaxFrameBytes + 1);
+        try
+        {
+            while (true)
+            {
+                var count = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (count > ChatLimits.MaxFrameBytes)
+                    {
+                        // Keep reading (and dropping) until the peer answers the close.
+                        count = 0;
+                        Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {ChatLimits.MaxFrameBytes} bytes", drain: true);
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count, ChatLimits.MaxFrameBytes + 1 - count), _closeDeadline.Token).ConfigureAwait(false);
+                    count += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                switch (result.MessageType)
+                {
+                    case WebSocketMessageType.Close:
+                        Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
+                        return;
+                    case WebSocketMessageType.Binary:
+                        Close(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text frames", drain: true);
+                        break;
+                    default:
+                        if (count > ChatLimits.MaxFrameBytes)
+                        {
+                            Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {ChatLimits.MaxFrameBytes} bytes", drain: true);
+                        }
+                        else if (!IsClosed)
+                        {
+                            HandleFrame(buffer.AsSpan(0, count));
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer went away, the keep-alive timed out, or the close deadline passed.
+            LogReceiveEnded(_logger, User, exception.Message);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose() => _closeDeadline.Dispose();
+
+    private sealed record CloseRequest(WebSocketCloseStatus Status, string Reason, bool Drain);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Send to {User} ended: {Reason}")]
+    private static partial void LogSendFailed(ILogger logger, string user, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Receive from {User} ended: {Reason}")]
+    private static partial void LogReceiveEnded(ILogger logger, string user, string reason);
+}

@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+
+namespace Chattorum.ChatApi.Connections;
+
+/// <summary>The open connections of this node, so that shutdown can say goodbye to each.</summary>
+public sealed class ChatConnections
+{
+    private readonly ConcurrentDictionary<ChatClient, byte> _open = new();
+
+    public int Count => _open.Count;
+
+    public void Add(ChatClient client) => _open.TryAdd(client, 0);
+
+    public void Remove(ChatClient client) => _open.TryRemove(client, out _);
+
+    /// <summary>Closes every connection with 1001 after flushing what is already queued to it.</summary>
+    public void CloseAll(string reason)
+    {
+        foreach (var client in _open.Keys)
+        {
+            client.Close(WebSocketCloseStatus.EndpointUnavailable, reason, drain: true);
+        }
+    }
+}

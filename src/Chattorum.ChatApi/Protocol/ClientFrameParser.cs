@@ -1,0 +1,121 @@
+using System.Text.Json;
+
+namespace Chattorum.ChatApi.Protocol;
+
+/// <summary>
+/// Reads one client frame (a JSON object) and checks it against the protocol. Unknown properties are
+/// ignored so that newer clients can talk to older servers; everything else that is off is refused
+/// with an error the client can act on.
+/// </summary>
+public static class ClientFrameParser
+{
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        MaxDepth = ChatLimits.MaxJsonDepth,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+    };
+
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out ClientFrame frame, out FrameError error)
+    {
+        frame = default;
+        string? type = null, room = null, text = null, cid = null;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = new FrameError(ErrorCodes.BadJson, "a frame must be a JSON object");
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                ref var target = ref type;
+                if (reader.ValueTextEquals("type"u8)) target = ref type;
+                else if (reader.ValueTextEquals("room"u8)) target = ref room;
+                else if (reader.ValueTextEquals("text"u8)) target = ref text;
+                else if (reader.ValueTextEquals("cid"u8)) target = ref cid;
+                else
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                var name = reader.GetString();
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    error = new FrameError(ErrorCodes.BadFrame, $"'{name}' must be a string", KnownType(type), cid);
+                    return false;
+                }
+
+                target = reader.GetString();
+            }
+
+            if (reader.Read())
+            {
+                error = new FrameError(ErrorCodes.BadJson, "unexpected content after the frame");
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            error = new FrameError(ErrorCodes.BadJson, "the frame is not valid JSON");
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString on an escape sequence that is not valid UTF-16.
+            error = new FrameError(ErrorCodes.BadJson, "the frame holds an invalid string");
+            return false;
+        }
+
+        if (cid is { Length: > ChatLimits.MaxClientIdLength })
+        {
+            error = new FrameError(ErrorCodes.BadFrame, $"'cid' is longer than {ChatLimits.MaxClientIdLength} characters", KnownType(type));
+            return false;
+        }
+
+        if (type is null)
+        {
+            error = new FrameError(ErrorCodes.BadFrame, "'type' is missing", Cid: cid);
+            return false;
+        }
+
+        ClientFrameType frameType;
+        switch (type)
+        {
+            case "join": frameType = ClientFrameType.Join; break;
+            case "leave": frameType = ClientFrameType.Leave; break;
+            case "send": frameType = ClientFrameType.Send; break;
+            case "ping": frameType = ClientFrameType.Ping; break;
+            default:
+                error = new FrameError(ErrorCodes.UnknownType, "unknown frame type", Cid: cid);
+                return false;
+        }
+
+        if (frameType != ClientFrameType.Ping && !Validation.IsValidRoomName(room))
+        {
+            error = new FrameError(ErrorCodes.BadRoom, "room names are 1 to 32 of a-z, 0-9, '_' and '-', starting with a letter or digit", type, cid);
+            return false;
+        }
+
+        if (frameType == ClientFrameType.Send && !Validation.TryValidateText(text, out var problem))
+        {
+            error = new FrameError(ErrorCodes.BadText, problem!, type, cid);
+            return false;
+        }
+
+        frame = new ClientFrame(frameType, frameType == ClientFrameType.Ping ? null : room, frameType == ClientFrameType.Send ? text : null, cid);
+        error = default;
+        return true;
+    }
+
+    private static string? KnownType(string? type) => type is "join" or "leave" or "send" or "ping" ? type : null;
+}

@@ -1,0 +1,15 @@
+namespace Chattorum.ChatApi.Protocol;
+
+/// <summary>The <c>code</c> values of <c>error</c> frames (see docs/protocol.md).</summary>
+public static class ErrorCodes
+{
+    public const string BadJson = "bad_json";
+    public const string BadFrame = "bad_frame";
+    public const string UnknownType = "unknown_type";
+    public const string BadRoom = "bad_room";
+    public const string BadText = "bad_text";
+    public const string NotInRoom = "not_in_room";
+    public const string AlreadyInRoom = "already_in_room";
+    public const string TooManyRooms = "too_many_rooms";
+    public const string RateLimited = "rate_limited";
+}
