@@ -8,10 +8,10 @@ namespace Chattorum.ChatApi.Protocol;
 /// <summary>The rules for names and text that come from clients.</summary>
 public static partial class Validation
 {
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,31}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,31}\z", RegexOptions.CultureInvariant)]
     private static partial Regex RoomNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_]{3,24}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9_]{3,24}\z", RegexOptions.CultureInvariant)]
     private static partial Regex UserNamePattern();
 
     public static bool IsValidRoomName(string? room) => room is not null && RoomNamePattern().IsMatch(room);

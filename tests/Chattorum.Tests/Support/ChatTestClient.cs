@@ -1,0 +1,214 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Chattorum.Tests.Support;
+
+/// <summary>A real <see cref="ClientWebSocket"/> that collects every frame the server sends, in order.</summary>
+public sealed class ChatTestClient : IAsyncDisposable
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ClientWebSocket _socket;
+    private readonly Channel<JsonElement> _frames = Channel.CreateUnbounded<JsonElement>();
+    private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _receiving;
+    private int _nextCid;
+
+    private ChatTestClient(ClientWebSocket socket, string name)
+    {
+        _socket = socket;
+        Name = name;
+        _receiving = Task.Run(ReceiveLoopAsync);
+    }
+
+    public string Name { get; }
+
+    public WebSocketState State => _socket.State;
+
+    public static async Task<ChatTestClient> ConnectAsync(ChatServer server, string name, bool awaitWelcome = true)
+    {
+        var socket = new ClientWebSocket();
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        await socket.ConnectAsync(server.WebSocketUri(name), timeout.Token);
+        var client = new ChatTestClient(socket, name);
+        if (awaitWelcome)
+        {
+            var welcome = await client.NextAsync();
+            Assert.Equal("welcome", welcome.GetProperty("type").GetString());
+        }
+
+        return client;
+    }
+
+    public string NextCid() => $"{Name}-{Interlocked.Increment(ref _nextCid)}";
+
+    public Task SendAsync(object frame) => SendRawAsync(JsonSerializer.SerializeToUtf8Bytes(frame));
+
+    public async Task SendRawAsync(byte[] bytes, WebSocketMessageType type = WebSocketMessageType.Text, bool endOfMessage = true)
+    {
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        await _socket.SendAsync(bytes, type, endOfMessage, timeout.Token);
+    }
+
+    public Task SendTextAsync(string json) => SendRawAsync(Encoding.UTF8.GetBytes(json));
+
+    public async Task<JsonElement> JoinAsync(string room)
+    {
+        var cid = NextCid();
+        await SendAsync(new { type = "join", room, cid });
+        return await WaitForAsync(f => Type(f) == "joined" && f.GetProperty("room").GetString() == room);
+    }
+
+    public async Task<string> SendMessageAsync(string room, string text)
+    {
+        var cid = NextCid();
+        await SendAsync(new { type = "send", room, text, cid });
+        return cid;
+    }
+
+    /// <summary>The next frame, whatever it is.</summary>
+    public async Task<JsonElement> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            return await _frames.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name}: no frame within {timeout ?? DefaultTimeout}");
+        }
+        catch (ChannelClosedException)
+        {
+            throw new InvalidOperationException($"{Name}: the connection closed ({_closed.Task.Result.Status} {_closed.Task.Result.Reason})");
+        }
+    }
+
+    /// <summary>Skips frames until one matches.</summary>
+    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var frame = await NextAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            if (match(frame))
+            {
+                return frame;
+            }
+        }
+    }
+
+    /// <summary>Collects frames until <paramref name="count"/> of them match.</summary>
+    public async Task<List<JsonElement>> CollectAsync(Func<JsonElement, bool> match, int count, TimeSpan? timeout = null)
+    {
+        var found = new List<JsonElement>(count);
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (found.Count < count)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"{Name}: {found.Count} of {count} frames arrived");
+            }
+
+            var frame = await NextAsync(left);
+            if (match(frame))
+            {
+                found.Add(frame);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Every frame received so far without waiting.</summary>
+    public List<JsonElement> Drain()
+    {
+        var frames = new List<JsonElement>();
+        while (_frames.Reader.TryRead(out var frame))
+        {
+            frames.Add(frame);
+        }
+
+        return frames;
+    }
+
+    public async Task<(WebSocketCloseStatus? Status, string? Reason)> WaitClosedAsync(TimeSpan? timeout = null) =>
+        await _closed.Task.WaitAsync(timeout ?? DefaultTimeout);
+
+    public static string? Type(JsonElement frame) => frame.GetProperty("type").GetString();
+
+    public static bool IsMessageIn(JsonElement frame, string room) =>
+        Type(frame) == "message" && frame.GetProperty("room").GetString() == room;
+
+    public void Abort() => _socket.Abort();
+
+    public async Task CloseAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(DefaultTimeout);
+            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var count = 0;
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), CancellationToken.None);
+                    count += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    _closed.TrySetResult((result.CloseStatus, result.CloseStatusDescription));
+                    if (_socket.State == WebSocketState.CloseReceived)
+                    {
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    }
+
+                    return;
+                }
+
+                using var document = JsonDocument.Parse(buffer.AsMemory(0, count));
+                _frames.Writer.TryWrite(document.RootElement.Clone());
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _closed.TrySetResult((null, exception.Message));
+        }
+        finally
+        {
+            _frames.Writer.TryComplete();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await CloseAsync();
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+        {
+            // Already gone.
+        }
+
+        _socket.Abort();
+        await _receiving;
+        _socket.Dispose();
+    }
+}
