@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -13,34 +14,59 @@ public sealed class ChatTestClient : IAsyncDisposable
     private readonly ClientWebSocket _socket;
     private readonly Channel<JsonElement> _frames = Channel.CreateUnbounded<JsonElement>();
     private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Task _receiving;
+    private Task _receiving = Task.CompletedTask;
+    private HttpMessageInvoker? _invoker;
     private int _nextCid;
 
-    private ChatTestClient(ClientWebSocket socket, string name)
+    private ChatTestClient(ClientWebSocket socket, string name, bool read)
     {
         _socket = socket;
         Name = name;
-        _receiving = Task.Run(ReceiveLoopAsync);
+        if (read)
+        {
+            StartReading();
+        }
     }
 
     public string Name { get; }
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<ChatTestClient> ConnectAsync(ChatServer server, string name, bool awaitWelcome = true)
+    public static async Task<ChatTestClient> ConnectAsync(ChatServer server, string name)
     {
         var socket = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(server.WebSocketUri(name), timeout.Token);
-        var client = new ChatTestClient(socket, name);
-        if (awaitWelcome)
-        {
-            var welcome = await client.NextAsync();
-            Assert.Equal("welcome", welcome.GetProperty("type").GetString());
-        }
-
+        var client = new ChatTestClient(socket, name, read: true);
+        var welcome = await client.NextAsync();
+        Assert.Equal("welcome", welcome.GetProperty("type").GetString());
+        Assert.Equal(name, welcome.GetProperty("user").GetString());
         return client;
     }
+
+    /// <summary>
+    /// A client that reads nothing until told to, over a socket with a 4 KiB receive buffer, so that the
+    /// server's sends back up quickly: a slow consumer.
+    /// </summary>
+    public static async Task<ChatTestClient> ConnectWithoutReadingAsync(ChatServer server, string name)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096, NoDelay = true };
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        var client = new ClientWebSocket();
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        var invoker = new HttpMessageInvoker(handler);
+        await client.ConnectAsync(server.WebSocketUri(name), invoker, timeout.Token);
+        return new ChatTestClient(client, name, read: false) { _invoker = invoker };
+    }
+
+    public void StartReading() => _receiving = Task.Run(ReceiveLoopAsync);
 
     public string NextCid() => $"{Name}-{Interlocked.Increment(ref _nextCid)}";
 
@@ -146,12 +172,19 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     public void Abort() => _socket.Abort();
 
+    /// <summary>Starts the close handshake and waits for the server's answer.</summary>
     public async Task CloseAsync()
     {
         if (_socket.State == WebSocketState.Open)
         {
             using var timeout = new CancellationTokenSource(DefaultTimeout);
-            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+            if (_receiving.IsCompleted)
+            {
+                return;
+            }
+
+            await WaitClosedAsync();
         }
     }
 
@@ -210,5 +243,6 @@ public sealed class ChatTestClient : IAsyncDisposable
         _socket.Abort();
         await _receiving;
         _socket.Dispose();
+        _invoker?.Dispose();
     }
 }
