@@ -32,11 +32,13 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<ChatTestClient> ConnectAsync(ChatServer server, string name)
+    public static Task<ChatTestClient> ConnectAsync(ChatServer server, string name) => ConnectAsync(server.WebSocketUri(name), name);
+
+    public static async Task<ChatTestClient> ConnectAsync(Uri webSocketUri, string name)
     {
         var socket = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(DefaultTimeout);
-        await socket.ConnectAsync(server.WebSocketUri(name), timeout.Token);
+        await socket.ConnectAsync(webSocketUri, timeout.Token);
         var client = new ChatTestClient(socket, name, read: true);
         var welcome = await client.NextAsync();
         Assert.Equal("welcome", welcome.GetProperty("type").GetString());

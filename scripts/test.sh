@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every Chattorum test on a fresh Debian/Ubuntu machine with the .NET 10 SDK: installs what the tests
+# need (Debian's redis-server and rabbitmq-server, which the AppHost test starts as private nodes), restores
+# NuGet packages, builds without warnings and runs the whole suite.
+#
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Hubs]
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/install-services.sh
+
+command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+install_local_services test.sh
+
+# Aspire's orchestrator writes temporary files; keep them in a folder this run owns and removes.
+run_tmp=$(mktemp -d)
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR="$run_tmp"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build Chattorum.sln -c Release -warnaserror
+log="$run_tmp/test.log"
+set +e
+dotnet test Chattorum.sln -c Release --no-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain summary line for whoever reads the end of the log.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"

@@ -1,0 +1,44 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Chattorum.AppHost;
+
+/// <summary>
+/// Chooses how the backing services run: containers when a container runtime answers (and always in publish mode, so
+/// the manifest describes real Redis and RabbitMQ), otherwise the Debian binaries as local processes.
+/// Either way the resources are plain <see cref="IResourceWithConnectionString"/> to the services that reference them.
+/// </summary>
+internal static class ChattorumResourceBuilderExtensions
+{
+    /// <summary>Redis, as <c>ConnectionStrings:{name}</c> = StackExchange.Redis configuration (<c>host:port[,password=...]</c>).</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddCache(this IDistributedApplicationBuilder builder, string name) =>
+        UseContainers(builder)
+            ? builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRedis(name).Resource)
+            : builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRedis(name).Resource);
+
+    /// <summary>RabbitMQ, as <c>ConnectionStrings:{name}</c> = an AMQP URI.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(this IDistributedApplicationBuilder builder, string name) =>
+        UseContainers(builder)
+            ? builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRabbitMQ(name).Resource)
+            : builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRabbitMQ(name).Resource);
+
+    private static bool? useContainers;
+
+    private static bool UseContainers(IDistributedApplicationBuilder builder)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return true;
+        }
+
+        return useContainers ??= DecideOnce();
+
+        static bool DecideOnce()
+        {
+            var healthy = ContainerRuntime.IsHealthy();
+            Console.WriteLine(healthy
+                ? $"Chattorum: container runtime '{ContainerRuntime.Name}' is healthy: Redis and RabbitMQ run as containers."
+                : $"Chattorum: no healthy container runtime ('{ContainerRuntime.Name} info' failed): Redis and RabbitMQ run as local processes.");
+            return healthy;
+        }
+    }
+}
