@@ -1,10 +1,12 @@
+using Chattorum.ChatApi.Accounts;
+using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Connections;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
 namespace Chattorum.ChatApi;
 
-/// <summary><c>GET /ws?name=...</c>: checks the request, upgrades it and runs the connection.</summary>
+/// <summary><c>GET /ws</c> with a bearer token: checks the request, upgrades it and runs the connection.</summary>
 public static class ChatEndpoint
 {
     public const string Path = "/ws";
@@ -13,6 +15,7 @@ public static class ChatEndpoint
         HttpContext context,
         OriginPolicy origins,
         RoomHubs hubs,
+        IRoomBackplane backplane,
         ChatConnections connections,
         ChatMetrics metrics,
         TimeProvider time,
@@ -31,10 +34,11 @@ public static class ChatEndpoint
             return;
         }
 
-        var name = context.Request.Query["name"].ToString();
+        // Authorization already refused requests without a valid token; the name is the token's, never the client's.
+        var name = context.User.FindFirst(TokenService.UserClaim)?.Value;
         if (!Validation.IsValidUserName(name))
         {
-            await Refuse(context, StatusCodes.Status400BadRequest, "give a display name: ?name= 3 to 24 of A-Z, a-z, 0-9 and '_'").ConfigureAwait(false);
+            await Refuse(context, StatusCodes.Status401Unauthorized, "the token names no valid user").ConfigureAwait(false);
             return;
         }
 
@@ -50,7 +54,7 @@ public static class ChatEndpoint
             KeepAliveTimeout = ChatLimits.KeepAliveTimeout,
         }).ConfigureAwait(false);
 
-        using var client = new ChatClient(socket, name, hubs, metrics, time, logger);
+        using var client = new ChatClient(socket, name, hubs, backplane, metrics, time, logger);
         connections.Add(client);
         try
         {

@@ -33,4 +33,21 @@ public static class ChatLimits
 
     /// <summary>How long a closing connection may take to flush its queue and finish the close handshake.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Messages a room's stream keeps (approximately: Redis trims in whole blocks), for history and resume.</summary>
+    public const int RoomStreamLength = 1_000;
+
+    /// <summary>Messages a plain <c>join</c> replays before going live.</summary>
+    public const int JoinHistoryCount = 50;
+
+    /// <summary>A node's presence entries expire this long after its last heartbeat.</summary>
+    public static readonly TimeSpan PresenceTtl = TimeSpan.FromSeconds(15);
+
+    public static readonly TimeSpan PresenceHeartbeat = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// After the Redis connection comes back, hubs catch up from the streams at once and once more after this
+    /// long, in case the channel subscription was restored after the first catch-up read.
+    /// </summary>
+    public static readonly TimeSpan ResyncConfirmDelay = TimeSpan.FromSeconds(2);
 }

@@ -1,26 +1,100 @@
+using Chattorum.ChatApi.Accounts;
+using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Connections;
 using Chattorum.ChatApi.Hubs;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Chattorum.ChatApi;
 
 public static class Extensions
 {
+    /// <summary>The Redis connection name the AppHost gives the cache.</summary>
+    public const string RedisConnectionName = "cache";
+
     public static IHostApplicationBuilder AddChat(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<ChatOptions>(builder.Configuration.GetSection(ChatOptions.Section));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ChatMetrics>();
-        builder.Services.AddSingleton<RoomHubs>();
-        builder.Services.AddSingleton<ChatConnections>();
-        builder.Services.AddSingleton<OriginPolicy>();
+        builder.AddRedisClient(RedisConnectionName, configureOptions: options =>
+        {
+            // Keep running and reconnecting while Redis is away, and fail sends at once rather than queue them.
+            options.AbortOnConnectFail = false;
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+        });
+
+        var services = builder.Services;
+        services.Configure<ChatOptions>(builder.Configuration.GetSection(ChatOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ChatMetrics>();
+        services.AddSingleton<ChatNode>();
+        services.AddSingleton<IRoomBackplane, RedisRoomBackplane>();
+        services.AddSingleton<RedisPresence>();
+        services.AddHostedService<PresenceHeartbeat>();
+        services.AddSingleton<RoomHubs>();
+        services.AddSingleton<ChatConnections>();
+        services.AddSingleton<OriginPolicy>();
+        builder.AddAccounts();
         builder.AddTelemetrySources(ChatMetrics.MeterName);
         return builder;
+    }
+
+    private static void AddAccounts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AuthOptions>()
+            .Bind(builder.Configuration.GetSection(AuthOptions.Section))
+            .Validate(options => TryKey(options), $"Auth:SigningKey must be a secret of at least {AuthOptions.MinSigningKeyBytes} bytes")
+            .ValidateOnStart();
+        services.AddSingleton<IPasswordHasher<ChatUser>, PasswordHasher<ChatUser>>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<LoginRateLimiter>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>>((jwt, auth) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = TokenService.ValidationParameters(auth.Value);
+                jwt.Events = new JwtBearerEvents
+                {
+                    // Browsers cannot set headers on a WebSocket upgrade: they pass the token in the query.
+                    OnMessageReceived = context =>
+                    {
+                        if (context.Request.Path.StartsWithSegments(ChatEndpoint.Path, StringComparison.Ordinal) &&
+                            context.Request.Query["access_token"] is { Count: > 0 } token)
+                        {
+                            context.Token = token;
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+        services.AddAuthorization();
+    }
+
+    private static bool TryKey(AuthOptions options)
+    {
+        try
+        {
+            TokenService.SigningKey(options);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     public static WebApplication MapChat(this WebApplication app)
     {
         app.UseWebSockets();
-        app.Map(ChatEndpoint.Path, ChatEndpoint.HandleAsync);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapAuth();
+        app.Map(ChatEndpoint.Path, ChatEndpoint.HandleAsync).RequireAuthorization();
 
         var connections = app.Services.GetRequiredService<ChatConnections>();
         app.Lifetime.ApplicationStopping.Register(() => connections.CloseAll("server shutting down"));

@@ -1,18 +1,18 @@
 using System.Net.WebSockets;
+using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
 namespace Chattorum.ChatApi.Connections;
 
-/// <summary>What a client's frames do. Runs on the reader loop only, which owns this state.</summary>
+/// <summary>What a client's frames do. Runs on the reader loop, which owns this state.</summary>
 public sealed partial class ChatClient
 {
     private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
-    private readonly ServerFrameWriter _replies = new();
     private readonly TokenBucket _rate;
     private int _rateLimitStrikes;
 
-    private void HandleFrame(ReadOnlySpan<byte> utf8)
+    private ValueTask HandleFrameAsync(ReadOnlySpan<byte> utf8)
     {
         var parsed = ClientFrameParser.TryParse(utf8, out var frame, out var error);
         if (!_rate.TryTake())
@@ -21,25 +21,24 @@ public sealed partial class ChatClient
             if (++_rateLimitStrikes >= ChatLimits.MaxRateLimitStrikes)
             {
                 Close(WebSocketCloseStatus.PolicyViolation, "flooding: too many frames over the rate limit", drain: true);
-                return;
+                return ValueTask.CompletedTask;
             }
 
             Reply(new FrameError(ErrorCodes.RateLimited, $"slow down: at most {ChatLimits.RatePerSecond} frames a second", parsed ? ClientFrame.Name(frame.Type) : error.Frame, parsed ? frame.Cid : error.Cid));
-            return;
+            return ValueTask.CompletedTask;
         }
 
         _rateLimitStrikes = 0;
         if (!parsed)
         {
             Reply(error);
-            return;
+            return ValueTask.CompletedTask;
         }
 
         switch (frame.Type)
         {
             case ClientFrameType.Join:
-                Join(frame);
-                break;
+                return JoinAsync(frame);
             case ClientFrameType.Leave:
                 Leave(frame);
                 break;
@@ -47,26 +46,42 @@ public sealed partial class ChatClient
                 Send(frame);
                 break;
             case ClientFrameType.Ping:
-                Reply(_replies.Pong(frame.Cid));
+                Reply(ServerFrameWriter.Current.Pong(frame.Cid));
                 break;
         }
+
+        return ValueTask.CompletedTask;
     }
 
-    private void Join(in ClientFrame frame)
+    /// <summary>Waits for the join to finish, so that the client's next frames find it in the room.</summary>
+    private async ValueTask JoinAsync(ClientFrame frame)
     {
         var room = frame.Room!;
         if (_rooms.Contains(room))
         {
             Reply(new FrameError(ErrorCodes.AlreadyInRoom, $"already in room '{room}'", "join", frame.Cid));
+            return;
         }
-        else if (_rooms.Count >= ChatLimits.MaxRoomsPerConnection)
+
+        if (_rooms.Count >= ChatLimits.MaxRoomsPerConnection)
         {
             Reply(new FrameError(ErrorCodes.TooManyRooms, $"a connection can be in at most {ChatLimits.MaxRoomsPerConnection} rooms", "join", frame.Cid));
+            return;
         }
-        else
+
+        _rooms.Add(room);
+        var request = new JoinRequest(frame.Cid, frame.Since, new TaskCompletionSource<JoinOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _hubs.Post(room, HubCommand.Register(this, request));
+        var outcome = await request.Outcome.Task.ConfigureAwait(false);
+        if (outcome == JoinOutcome.Joined)
         {
-            _rooms.Add(room);
-            _hubs.Post(room, new HubCommand(HubCommandKind.Register, this, frame.Cid));
+            return;
+        }
+
+        _rooms.Remove(room);
+        if (outcome == JoinOutcome.Unavailable)
+        {
+            Reply(new FrameError(ErrorCodes.Unavailable, "the chat store is unreachable; try again shortly", "join", frame.Cid));
         }
     }
 
@@ -78,7 +93,7 @@ public sealed partial class ChatClient
             return;
         }
 
-        _hubs.Post(frame.Room!, new HubCommand(HubCommandKind.Leave, this, frame.Cid));
+        _hubs.Post(frame.Room!, HubCommand.Leave(this, frame.Cid));
     }
 
     private void Send(in ClientFrame frame)
@@ -89,13 +104,29 @@ public sealed partial class ChatClient
             return;
         }
 
-        _hubs.Post(frame.Room!, new HubCommand(HubCommandKind.Broadcast, this, frame.Cid, frame.Text));
+        // Not awaited: a client's sends go to Redis in the order it sent them, over one connection, and the
+        // reader goes on meanwhile. The ack follows once the message is stored.
+        _ = PublishAsync(frame.Room!, frame.Text!, frame.Cid);
+    }
+
+    private async Task PublishAsync(string room, string text, string? cid)
+    {
+        try
+        {
+            var id = await _backplane.PublishAsync(room, User, text).ConfigureAwait(false);
+            _metrics.MessageReceived();
+            Reply(ServerFrameWriter.Current.Ack(room, id, cid));
+        }
+        catch (Exception exception) when (RoomHub.IsBackplaneFailure(exception))
+        {
+            Reply(new FrameError(ErrorCodes.Unavailable, "the message was not accepted: the chat store is unreachable; send it again", "send", cid));
+        }
     }
 
     private void Reply(in FrameError error)
     {
         _metrics.FrameRejected(error.Code);
-        Reply(_replies.Error(error));
+        Reply(ServerFrameWriter.Current.Error(error));
     }
 
     private void Reply(byte[] frame)

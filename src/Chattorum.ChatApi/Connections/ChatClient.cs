@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
@@ -15,9 +16,10 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
 {
     private readonly WebSocket _socket;
     private readonly RoomHubs _hubs;
+    private readonly IRoomBackplane _backplane;
     private readonly ChatMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Channel<byte[]> _sendQueue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ChatLimits.SendQueueCapacity)
+    private readonly Channel<ReadOnlyMemory<byte>> _sendQueue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(ChatLimits.SendQueueCapacity)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -27,11 +29,12 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     private readonly CancellationTokenSource _closeDeadline = new();
     private CloseRequest? _close;
 
-    public ChatClient(WebSocket socket, string user, RoomHubs hubs, ChatMetrics metrics, TimeProvider time, ILogger<ChatClient> logger)
+    public ChatClient(WebSocket socket, string user, RoomHubs hubs, IRoomBackplane backplane, ChatMetrics metrics, TimeProvider time, ILogger<ChatClient> logger)
     {
         _socket = socket;
         User = user;
         _hubs = hubs;
+        _backplane = backplane;
         _metrics = metrics;
         _logger = logger;
         _rate = new TokenBucket(ChatLimits.RateBurst, ChatLimits.RatePerSecond, time);
@@ -44,7 +47,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     /// <summary>Why the connection is closing, once it is.</summary>
     public WebSocketCloseStatus? CloseStatus => Volatile.Read(ref _close)?.Status;
 
-    public EnqueueResult TryEnqueue(byte[] frame)
+    public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame)
     {
         if (_sendQueue.Writer.TryWrite(frame))
         {
@@ -80,7 +83,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     public async Task RunAsync()
     {
         _metrics.ConnectionOpened();
-        TryEnqueue(_replies.Welcome(User));
+        TryEnqueue(ServerFrameWriter.Current.Welcome(User));
         var writing = WriteLoopAsync();
         try
         {
@@ -92,7 +95,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
             await writing.ConfigureAwait(false);
             foreach (var room in _rooms)
             {
-                _hubs.Post(room, new HubCommand(HubCommandKind.Unregister, this));
+                _hubs.Post(room, HubCommand.Unregister(this));
             }
 
             _rooms.Clear();
@@ -170,7 +173,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
                         }
                         else if (!IsClosed)
                         {
-                            HandleFrame(buffer.AsSpan(0, count));
+                            await HandleFrameAsync(buffer.AsSpan(0, count)).ConfigureAwait(false);
                         }
 
                         break;

@@ -1,8 +1,11 @@
+using Chattorum.ChatApi.Backplane;
+using Chattorum.ChatApi.Protocol;
+
 namespace Chattorum.ChatApi.Hubs;
 
 public enum HubCommandKind
 {
-    /// <summary>Add the member; it gets <c>joined</c>, the others <c>presence</c>.</summary>
+    /// <summary>Add the member: it gets <c>joined</c>, the history, then live events.</summary>
     Register,
 
     /// <summary>Remove the member without a reply (it disconnected).</summary>
@@ -11,8 +14,49 @@ public enum HubCommandKind
     /// <summary>Remove the member and confirm with <c>left</c>.</summary>
     Leave,
 
-    /// <summary>Stamp the text as the room's next message and deliver it to every member.</summary>
-    Broadcast,
+    /// <summary>A live event from the room's channel.</summary>
+    Event,
+
+    /// <summary>A member's history and member list arrived (or failed to).</summary>
+    Loaded,
+
+    /// <summary>The backplane reconnected: read what may have been missed.</summary>
+    Resync,
+
+    /// <summary>The messages missed during a disconnection arrived (or failed to).</summary>
+    Resynced,
 }
 
-public readonly record struct HubCommand(HubCommandKind Kind, IRoomMember Member, string? Cid = null, string? Text = null);
+public enum JoinOutcome
+{
+    Joined,
+    Unavailable,
+    Gone,
+}
+
+/// <summary>A member's wish to join: its reply id, where to resume, and how the hub tells it the outcome.</summary>
+public sealed record JoinRequest(string? Cid, string? Since, TaskCompletionSource<JoinOutcome> Outcome);
+
+public readonly record struct HubCommand(
+    HubCommandKind Kind,
+    IRoomMember? Member = null,
+    string? Cid = null,
+    RoomEvent Event = default,
+    object? Payload = null)
+{
+    public static HubCommand Register(IRoomMember member, JoinRequest request) => new(HubCommandKind.Register, member, request.Cid, Payload: request);
+
+    public static HubCommand Unregister(IRoomMember member) => new(HubCommandKind.Unregister, member);
+
+    public static HubCommand Leave(IRoomMember member, string? cid) => new(HubCommandKind.Leave, member, cid);
+
+    public static HubCommand Live(RoomEvent roomEvent) => new(HubCommandKind.Event, Event: roomEvent);
+
+    /// <summary><paramref name="result"/> is a <see cref="RoomSnapshot"/> or the exception that stopped the read.</summary>
+    public static HubCommand Loaded(IRoomMember member, object result) => new(HubCommandKind.Loaded, member, Payload: result);
+
+    public static HubCommand Resync() => new(HubCommandKind.Resync);
+
+    /// <summary><paramref name="result"/> is an <see cref="IReadOnlyList{ChatMessage}"/> or the exception that stopped the read.</summary>
+    public static HubCommand Resynced(object result) => new(HubCommandKind.Resynced, Payload: result);
+}

@@ -17,7 +17,7 @@ public interface IRoomMember
     bool IsClosed { get; }
 
     /// <summary>Queues a frame without waiting. The bytes are shared with other receivers and must not be changed.</summary>
-    EnqueueResult TryEnqueue(byte[] frame);
+    EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame);
 
     void Close(WebSocketCloseStatus status, string reason, bool drain);
 }

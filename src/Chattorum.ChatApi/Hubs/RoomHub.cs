@@ -1,13 +1,15 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Protocol;
 
 namespace Chattorum.ChatApi.Hubs;
 
 /// <summary>
-/// One room, one loop. The loop alone owns the member set and the room's message order; everything
-/// else talks to it through <see cref="TryPost"/>. It starts on the first join and retires when the
-/// room is empty and nothing is queued, leaving no task or timer behind.
+/// One room on this node, one loop. The loop alone owns the room's local members; it is fed through a channel
+/// by the members (register, unregister, leave) and by the room's Redis subscription (live events), and it
+/// hands each event's bytes to every member's send queue without waiting. It starts on the first join and
+/// retires when the room has no members here and nothing is queued, leaving no task, timer or subscription.
 /// </summary>
 public sealed partial class RoomHub
 {
@@ -17,10 +19,9 @@ public sealed partial class RoomHub
         AllowSynchronousContinuations = false,
     });
 
-    private readonly HashSet<IRoomMember> _members = [];
+    private readonly Dictionary<IRoomMember, MemberState> _members = [];
     private readonly Dictionary<string, int> _connectionsPerUser = new(StringComparer.Ordinal);
     private readonly List<IRoomMember> _evicted = [];
-    private readonly ServerFrameWriter _frames = new();
     private readonly RoomHubs _owner;
     private readonly ILogger _logger;
     private Task _loop = Task.CompletedTask;
@@ -28,8 +29,11 @@ public sealed partial class RoomHub
 
     // Commands posted and not yet handled, or -1 once retired: a post and the retirement can't cross.
     private int _pending;
-    private long _lastMilliseconds;
-    private long _sequence;
+    private IAsyncDisposable? _subscription;
+    private Exception? _subscribeError;
+
+    // Live events held back while the messages missed during a disconnection are read.
+    private List<RoomEvent>? _resyncBuffer;
 
     internal RoomHub(string room, RoomHubs owner, ILogger logger)
     {
@@ -79,6 +83,17 @@ public sealed partial class RoomHub
 
     private async Task RunAsync()
     {
+        try
+        {
+            // Live before any member reads its history, so that history and live events together miss nothing.
+            _subscription = await _owner.Backplane.SubscribeAsync(Room, roomEvent => TryPost(HubCommand.Live(roomEvent))).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsBackplaneFailure(exception))
+        {
+            _subscribeError = exception;
+            LogSubscribeFailed(_logger, Room, exception.Message);
+        }
+
         var reader = _commands.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -90,6 +105,7 @@ public sealed partial class RoomHub
                 {
                     _commands.Writer.TryComplete();
                     _owner.Retire(this);
+                    await UnsubscribeAsync().ConfigureAwait(false);
                     return;
                 }
             }
@@ -103,17 +119,26 @@ public sealed partial class RoomHub
             switch (command.Kind)
             {
                 case HubCommandKind.Register:
-                    Register(command.Member, command.Cid);
+                    Register(command.Member!, (JoinRequest)command.Payload!);
                     break;
                 case HubCommandKind.Unregister:
-                    Remove(command.Member);
+                    Remove(command.Member!);
                     break;
                 case HubCommandKind.Leave:
-                    Remove(command.Member);
-                    command.Member.TryEnqueue(_frames.Left(Room, command.Cid));
+                    Remove(command.Member!);
+                    Send(command.Member!, ServerFrameWriter.Current.Left(Room, command.Cid));
                     break;
-                case HubCommandKind.Broadcast:
-                    Broadcast(command.Member, command.Text!, command.Cid);
+                case HubCommandKind.Event:
+                    OnLive(command.Event);
+                    break;
+                case HubCommandKind.Loaded:
+                    OnLoaded(command.Member!, command.Payload!);
+                    break;
+                case HubCommandKind.Resync:
+                    StartResync();
+                    break;
+                case HubCommandKind.Resynced:
+                    OnResynced(command.Payload!);
                     break;
             }
 
@@ -126,30 +151,195 @@ public sealed partial class RoomHub
         }
     }
 
-    private void Register(IRoomMember member, string? cid)
+    private void Register(IRoomMember member, JoinRequest request)
     {
+        if (_subscribeError is not null)
+        {
+            request.Outcome.TrySetResult(JoinOutcome.Unavailable);
+            return;
+        }
+
         // A connection that closed while its join was queued would otherwise stay behind as a ghost.
-        if (member.IsClosed || !_members.Add(member))
+        if (member.IsClosed || _members.ContainsKey(member))
+        {
+            request.Outcome.TrySetResult(JoinOutcome.Gone);
+            return;
+        }
+
+        _members[member] = new MemberState(request);
+        _connectionsPerUser.TryGetValue(member.User, out var connections);
+        _connectionsPerUser[member.User] = connections + 1;
+        if (connections == 0)
+        {
+            // Sent before the history read on the same connection, so the member list includes this user.
+            Observe(_owner.Presence.JoinAsync(Room, member.User), "presence join");
+        }
+
+        _ = LoadAsync(member, request.Since);
+    }
+
+    private async Task LoadAsync(IRoomMember member, string? since)
+    {
+        object result;
+        try
+        {
+            result = await _owner.Backplane.LoadAsync(Room, since, ChatLimits.JoinHistoryCount).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsBackplaneFailure(exception))
+        {
+            result = exception;
+        }
+
+        TryPost(HubCommand.Loaded(member, result));
+    }
+
+    private void OnLoaded(IRoomMember member, object result)
+    {
+        if (!_members.TryGetValue(member, out var state) || state.Join is not { } request)
         {
             return;
         }
 
-        _connectionsPerUser.TryGetValue(member.User, out var connections);
-        _connectionsPerUser[member.User] = connections + 1;
-        Deliver(member, _frames.Joined(Room, _connectionsPerUser.Keys, cid));
-        if (connections == 0)
+        if (result is Exception exception)
         {
-            DeliverToAll(_frames.Presence(Room, member.User, joined: true), except: member);
+            LogLoadFailed(_logger, Room, exception.Message);
+            Remove(member);
+            request.Outcome.TrySetResult(JoinOutcome.Unavailable);
+            return;
+        }
+
+        var snapshot = (RoomSnapshot)result;
+        var frames = ServerFrameWriter.Current;
+        Send(member, frames.Joined(Room, snapshot.Members, snapshot.History.Count, request.Since is null ? null : snapshot.Truncated, request.Cid));
+        foreach (var message in snapshot.History)
+        {
+            Send(member, frames.Message(message));
+        }
+
+        var since = request.Since is null ? (StreamId?)null : StreamId.Parse(request.Since);
+        state.Cursor = new MessageCursor(snapshot.History.Count > 0 ? StreamId.Parse(snapshot.History[^1].Id) : since);
+        foreach (var roomEvent in HistoryMerge.LiveAfter(snapshot.History, since, state.Buffer))
+        {
+            if (!IsAboutItself(member, roomEvent))
+            {
+                Send(member, roomEvent.Frame);
+            }
+        }
+
+        state.GoLive();
+        request.Outcome.TrySetResult(JoinOutcome.Joined);
+    }
+
+    private void OnLive(RoomEvent roomEvent)
+    {
+        if (_resyncBuffer is not null)
+        {
+            _resyncBuffer.Add(roomEvent);
+            return;
+        }
+
+        Deliver(roomEvent);
+    }
+
+    private void Deliver(RoomEvent roomEvent)
+    {
+        var receivers = 0;
+        foreach (var (member, state) in _members)
+        {
+            if (state.Join is not null)
+            {
+                state.Buffer.Add(roomEvent);
+            }
+            else if (roomEvent.Kind == RoomEventKind.Message ? state.Cursor.TryAdvance(roomEvent.Id) : !IsAboutItself(member, roomEvent))
+            {
+                Send(member, roomEvent.Frame);
+                receivers++;
+            }
+        }
+
+        if (roomEvent.Kind == RoomEventKind.Message)
+        {
+            _owner.Metrics.MessagesDelivered(receivers);
+        }
+    }
+
+    private void StartResync()
+    {
+        if (_resyncBuffer is not null || _subscribeError is not null)
+        {
+            return;
+        }
+
+        StreamId? from = null;
+        var anyLive = false;
+        foreach (var state in _members.Values)
+        {
+            if (state.Join is null)
+            {
+                // The least advanced member decides where to read from; the others skip what they have.
+                if (!anyLive || state.Cursor.Last is null || (from is { } f && state.Cursor.Last < f))
+                {
+                    from = state.Cursor.Last;
+                }
+
+                anyLive = true;
+            }
+        }
+
+        if (!anyLive)
+        {
+            return;
+        }
+
+        _resyncBuffer = [];
+        _ = ReadMissedAsync(from);
+    }
+
+    private async Task ReadMissedAsync(StreamId? from)
+    {
+        object result;
+        try
+        {
+            result = await _owner.Backplane.ReadAfterAsync(Room, from).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsBackplaneFailure(exception))
+        {
+            result = exception;
+        }
+
+        TryPost(HubCommand.Resynced(result));
+    }
+
+    private void OnResynced(object result)
+    {
+        var buffered = _resyncBuffer ?? [];
+        _resyncBuffer = null;
+        if (result is IReadOnlyList<ChatMessage> missed)
+        {
+            foreach (var message in missed)
+            {
+                Deliver(new RoomEvent(RoomEventKind.Message, StreamId.Parse(message.Id), null, ServerFrameWriter.Current.Message(message)));
+            }
+        }
+        else
+        {
+            LogResyncFailed(_logger, Room, ((Exception)result).Message);
+        }
+
+        foreach (var roomEvent in buffered)
+        {
+            Deliver(roomEvent);
         }
     }
 
     private void Remove(IRoomMember member)
     {
-        if (!_members.Remove(member))
+        if (!_members.Remove(member, out var state))
         {
             return;
         }
 
+        state.Join?.Outcome.TrySetResult(JoinOutcome.Gone);
         var connections = _connectionsPerUser[member.User] - 1;
         if (connections > 0)
         {
@@ -158,61 +348,13 @@ public sealed partial class RoomHub
         }
 
         _connectionsPerUser.Remove(member.User);
-        DeliverToAll(_frames.Presence(Room, member.User, joined: false), except: null);
+        Observe(_owner.Presence.LeaveAsync(Room, member.User), "presence leave");
     }
 
-    private void Broadcast(IRoomMember sender, string text, string? cid)
-    {
-        // The sender may have been evicted after it posted; its message then goes nowhere.
-        if (!_members.Contains(sender))
-        {
-            return;
-        }
+    private static bool IsAboutItself(IRoomMember member, in RoomEvent roomEvent) =>
+        roomEvent.Kind == RoomEventKind.Presence && string.Equals(roomEvent.User, member.User, StringComparison.Ordinal);
 
-        var message = new ChatMessage(Room, NextId(out var timestamp), sender.User, text, timestamp);
-        _owner.Metrics.MessageReceived();
-
-        // Serialized once for everyone, and once more with the client id for the sender.
-        var shared = _frames.Message(message, cid: null);
-        var own = cid is null ? shared : _frames.Message(message, cid);
-        foreach (var member in _members)
-        {
-            Deliver(member, ReferenceEquals(member, sender) ? own : shared);
-        }
-
-        _owner.Metrics.MessagesDelivered(_members.Count);
-    }
-
-    /// <summary>Ids in the shape of Redis stream ids (<c>milliseconds-sequence</c>), increasing within the room.</summary>
-    private string NextId(out long timestamp)
-    {
-        var now = _owner.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (now > _lastMilliseconds)
-        {
-            _lastMilliseconds = now;
-            _sequence = 0;
-        }
-        else
-        {
-            _sequence++;
-        }
-
-        timestamp = _lastMilliseconds;
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_lastMilliseconds}-{_sequence}");
-    }
-
-    private void DeliverToAll(byte[] frame, IRoomMember? except)
-    {
-        foreach (var member in _members)
-        {
-            if (!ReferenceEquals(member, except))
-            {
-                Deliver(member, frame);
-            }
-        }
-    }
-
-    private void Deliver(IRoomMember member, byte[] frame)
+    private void Send(IRoomMember member, ReadOnlyMemory<byte> frame)
     {
         switch (member.TryEnqueue(frame))
         {
@@ -227,7 +369,7 @@ public sealed partial class RoomHub
         }
     }
 
-    /// <summary>Removes members that could not take a frame; their departure may evict others in turn.</summary>
+    /// <summary>Removes members that could not take a frame.</summary>
     private void EvictSlowMembers()
     {
         while (_evicted.Count > 0)
@@ -238,6 +380,63 @@ public sealed partial class RoomHub
         }
     }
 
+    private async Task UnsubscribeAsync()
+    {
+        try
+        {
+            if (_subscription is not null)
+            {
+                await _subscription.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (IsBackplaneFailure(exception))
+        {
+            LogUnsubscribeFailed(_logger, Room, exception.Message);
+        }
+    }
+
+    private void Observe(Task task, string what) => task.ContinueWith(
+        (t, state) => LogBackplaneCallFailed(_logger, (string)state!, Room, t.Exception!.GetBaseException().Message),
+        what,
+        CancellationToken.None,
+        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+        TaskScheduler.Default);
+
+    internal static bool IsBackplaneFailure(Exception exception) =>
+        exception is StackExchange.Redis.RedisException or TimeoutException or ObjectDisposedException;
+
+    private sealed class MemberState(JoinRequest join)
+    {
+        /// <summary>The join in progress; null once the member is live.</summary>
+        public JoinRequest? Join { get; private set; } = join;
+
+        /// <summary>Live events that arrived while the member's history was being read.</summary>
+        public List<RoomEvent> Buffer { get; private set; } = [];
+
+        public MessageCursor Cursor;
+
+        public void GoLive()
+        {
+            Join = null;
+            Buffer = [];
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Hub command {Kind} failed in room {Room}")]
     private static partial void LogCommandFailed(ILogger logger, Exception exception, HubCommandKind kind, string room);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room} could not subscribe to its channel: {Reason}")]
+    private static partial void LogSubscribeFailed(ILogger logger, string room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room} could not unsubscribe: {Reason}")]
+    private static partial void LogUnsubscribeFailed(ILogger logger, string room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: a join could not read the history: {Reason}")]
+    private static partial void LogLoadFailed(ILogger logger, string room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: catching up after a reconnection failed: {Reason}")]
+    private static partial void LogResyncFailed(ILogger logger, string room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What} failed in room {Room}: {Reason}")]
+    private static partial void LogBackplaneCallFailed(ILogger logger, string what, string room, string reason);
 }

@@ -1,16 +1,29 @@
 using System.Collections.Concurrent;
+using Chattorum.ChatApi.Backplane;
 
 namespace Chattorum.ChatApi.Hubs;
 
-/// <summary>The live hubs of this node, one per room with members.</summary>
-public sealed class RoomHubs(ChatMetrics metrics, TimeProvider time, ILogger<RoomHub> logger)
+/// <summary>The live hubs of this node, one per room with members here.</summary>
+public sealed class RoomHubs : IDisposable
 {
     private readonly ConcurrentDictionary<string, RoomHub> _hubs = new(StringComparer.Ordinal);
-    private readonly ILogger _logger = logger;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _disposed = new();
 
-    internal ChatMetrics Metrics => metrics;
+    public RoomHubs(IRoomBackplane backplane, RedisPresence presence, ChatMetrics metrics, ILogger<RoomHub> logger)
+    {
+        Backplane = backplane;
+        Presence = presence;
+        Metrics = metrics;
+        _logger = logger;
+        Backplane.Reconnected += OnReconnected;
+    }
 
-    internal TimeProvider Time => time;
+    internal IRoomBackplane Backplane { get; }
+
+    internal RedisPresence Presence { get; }
+
+    internal ChatMetrics Metrics { get; }
 
     public int Count => _hubs.Count;
 
@@ -35,6 +48,40 @@ public sealed class RoomHubs(ChatMetrics metrics, TimeProvider time, ILogger<Roo
     internal void Retire(RoomHub hub)
     {
         _hubs.TryRemove(new KeyValuePair<string, RoomHub>(hub.Room, hub));
-        metrics.RoomStopped();
+        Metrics.RoomStopped();
+    }
+
+    public void Dispose()
+    {
+        Backplane.Reconnected -= OnReconnected;
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+
+    private void OnReconnected()
+    {
+        ResyncAll();
+        _ = ConfirmResyncAsync();
+    }
+
+    private async Task ConfirmResyncAsync()
+    {
+        try
+        {
+            await Task.Delay(ChatLimits.ResyncConfirmDelay, _disposed.Token).ConfigureAwait(false);
+            ResyncAll();
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+        {
+            // Shutting down.
+        }
+    }
+
+    private void ResyncAll()
+    {
+        foreach (var hub in _hubs.Values)
+        {
+            hub.TryPost(HubCommand.Resync());
+        }
     }
 }

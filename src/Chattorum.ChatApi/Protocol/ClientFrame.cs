@@ -9,7 +9,7 @@ public enum ClientFrameType
 }
 
 /// <summary>A client frame that parsed and passed validation.</summary>
-public readonly record struct ClientFrame(ClientFrameType Type, string? Room, string? Text, string? Cid)
+public readonly record struct ClientFrame(ClientFrameType Type, string? Room, string? Text, string? Cid, string? Since = null)
 {
     public static string Name(ClientFrameType type) => type switch
     {

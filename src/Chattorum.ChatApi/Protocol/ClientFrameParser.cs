@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Chattorum.ChatApi.Backplane;
 
 namespace Chattorum.ChatApi.Protocol;
 
@@ -19,7 +20,7 @@ public static class ClientFrameParser
     public static bool TryParse(ReadOnlySpan<byte> utf8, out ClientFrame frame, out FrameError error)
     {
         frame = default;
-        string? type = null, room = null, text = null, cid = null;
+        string? type = null, room = null, text = null, cid = null, since = null;
         try
         {
             var reader = new Utf8JsonReader(utf8, ReaderOptions);
@@ -36,6 +37,7 @@ public static class ClientFrameParser
                 else if (reader.ValueTextEquals("room"u8)) target = ref room;
                 else if (reader.ValueTextEquals("text"u8)) target = ref text;
                 else if (reader.ValueTextEquals("cid"u8)) target = ref cid;
+                else if (reader.ValueTextEquals("since"u8)) target = ref since;
                 else
                 {
                     reader.Skip();
@@ -112,7 +114,18 @@ public static class ClientFrameParser
             return false;
         }
 
-        frame = new ClientFrame(frameType, frameType == ClientFrameType.Ping ? null : room, frameType == ClientFrameType.Send ? text : null, cid);
+        if (frameType == ClientFrameType.Join && since is not null && !StreamId.TryParse(since, out _))
+        {
+            error = new FrameError(ErrorCodes.BadFrame, "'since' must be a message id such as 1732712345678-0", type, cid);
+            return false;
+        }
+
+        frame = new ClientFrame(
+            frameType,
+            frameType == ClientFrameType.Ping ? null : room,
+            frameType == ClientFrameType.Send ? text : null,
+            cid,
+            frameType == ClientFrameType.Join ? since : null);
         error = default;
         return true;
     }

@@ -12,4 +12,5 @@ public static class ErrorCodes
     public const string AlreadyInRoom = "already_in_room";
     public const string TooManyRooms = "too_many_rooms";
     public const string RateLimited = "rate_limited";
+    public const string Unavailable = "unavailable";
 }

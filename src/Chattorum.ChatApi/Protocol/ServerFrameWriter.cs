@@ -5,19 +5,23 @@ using System.Text.Json;
 namespace Chattorum.ChatApi.Protocol;
 
 /// <summary>
-/// Writes server frames as UTF-8 JSON. One instance is reused by one owner (a hub loop, a client's
-/// reader loop): it is not thread-safe, and each call returns a new array sized to the frame so the
-/// bytes can be shared by every receiver of a broadcast.
+/// Writes server frames as UTF-8 JSON. Each thread has its own (<see cref="Current"/>), reused from call to
+/// call; each call returns a new array sized to the frame, so the bytes can be shared by every receiver.
 /// </summary>
 public sealed class ServerFrameWriter
 {
+    [ThreadStatic]
+    private static ServerFrameWriter? t_current;
+
+    public static ServerFrameWriter Current => t_current ??= new ServerFrameWriter();
+
     // Frames travel over a WebSocket to a JSON parser, never into HTML, so only what JSON requires is escaped.
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _json;
 
-    public ServerFrameWriter() => _json = new Utf8JsonWriter(_buffer, Options);
+    private ServerFrameWriter() => _json = new Utf8JsonWriter(_buffer, Options);
 
     public byte[] Welcome(string user)
     {
@@ -34,7 +38,8 @@ public sealed class ServerFrameWriter
         return End();
     }
 
-    public byte[] Joined(string room, IEnumerable<string> members, string? cid)
+    /// <summary><paramref name="truncated"/> is given when the join asked to resume <c>since</c> an id.</summary>
+    public byte[] Joined(string room, IEnumerable<string> members, int history, bool? truncated, string? cid)
     {
         var json = Begin();
         json.WriteString("type"u8, "joined"u8);
@@ -46,6 +51,12 @@ public sealed class ServerFrameWriter
         }
 
         json.WriteEndArray();
+        json.WriteNumber("history"u8, history);
+        if (truncated is { } gap)
+        {
+            json.WriteBoolean("truncated"u8, gap);
+        }
+
         WriteCid(json, cid);
         return End();
     }
@@ -59,16 +70,32 @@ public sealed class ServerFrameWriter
         return End();
     }
 
-    /// <summary>A chat message; <paramref name="cid"/> is given only in the copy for its sender.</summary>
-    public byte[] Message(ChatMessage message, string? cid)
+    /// <summary>
+    /// A chat message. Its fields end with <c>ts</c> and <c>id</c> so that the Redis script that assigns the
+    /// id can finish a <see cref="MessagePrefix"/> into exactly these bytes.
+    /// </summary>
+    public byte[] Message(ChatMessage message)
+    {
+        var json = BeginMessage(message.Room, message.User, message.Text);
+        json.WriteNumber("ts"u8, message.Timestamp);
+        json.WriteString("id"u8, message.Id);
+        return End();
+    }
+
+    /// <summary>The message frame up to its text, before the id is known: the rest is <c>,"ts":…,"id":"…"}</c>.</summary>
+    public byte[] MessagePrefix(string room, string user, string text)
+    {
+        BeginMessage(room, user, text);
+        _json.Flush();
+        return _buffer.WrittenSpan.ToArray();
+    }
+
+    public byte[] Ack(string room, string id, string? cid)
     {
         var json = Begin();
-        json.WriteString("type"u8, "message"u8);
-        json.WriteString("room"u8, message.Room);
-        json.WriteString("id"u8, message.Id);
-        json.WriteString("user"u8, message.User);
-        json.WriteString("text"u8, message.Text);
-        json.WriteNumber("ts"u8, message.Timestamp);
+        json.WriteString("type"u8, "ack"u8);
+        json.WriteString("room"u8, room);
+        json.WriteString("id"u8, id);
         WriteCid(json, cid);
         return End();
     }
@@ -114,6 +141,16 @@ public sealed class ServerFrameWriter
         {
             json.WriteString("cid"u8, cid);
         }
+    }
+
+    private Utf8JsonWriter BeginMessage(string room, string user, string text)
+    {
+        var json = Begin();
+        json.WriteString("type"u8, "message"u8);
+        json.WriteString("room"u8, room);
+        json.WriteString("user"u8, user);
+        json.WriteString("text"u8, text);
+        return json;
     }
 
     private Utf8JsonWriter Begin()

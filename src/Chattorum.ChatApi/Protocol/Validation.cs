@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -14,9 +15,9 @@ public static partial class Validation
     [GeneratedRegex(@"^[A-Za-z0-9_]{3,24}\z", RegexOptions.CultureInvariant)]
     private static partial Regex UserNamePattern();
 
-    public static bool IsValidRoomName(string? room) => room is not null && RoomNamePattern().IsMatch(room);
+    public static bool IsValidRoomName([NotNullWhen(true)] string? room) => room is not null && RoomNamePattern().IsMatch(room);
 
-    public static bool IsValidUserName(string? name) => name is not null && UserNamePattern().IsMatch(name);
+    public static bool IsValidUserName([NotNullWhen(true)] string? name) => name is not null && UserNamePattern().IsMatch(name);
 
     /// <summary>
     /// Text is 1 to <see cref="ChatLimits.MaxTextLength"/> characters (Unicode scalar values), not only

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using StackExchange.Redis;
+
+namespace Chattorum.ChatApi.Accounts;
+
+public sealed record ChatUser(string Name, string PasswordHash);
+
+public enum RegistrationResult
+{
+    Created,
+    NameTaken,
+}
+
+/// <summary>
+/// Users in Redis, one key per name folded to lower case, created with <c>SET NX</c>: of two nodes racing to
+/// register one name exactly one wins. Passwords are kept only as ASP.NET Core Identity's salted PBKDF2 hash.
+/// </summary>
+public sealed class AccountStore(IConnectionMultiplexer redis, IPasswordHasher<ChatUser> hasher)
+{
+    // Verified against when a name is unknown, so that a miss costs as much as a wrong password.
+    private readonly string _decoyHash = hasher.HashPassword(new ChatUser("decoy", ""), Guid.NewGuid().ToString());
+
+    private static RedisKey Key(string name) => $"chattorum:user:{name.ToLowerInvariant()}";
+
+    public async Task<RegistrationResult> RegisterAsync(string name, string password)
+    {
+        var user = new ChatUser(name, "");
+        user = user with { PasswordHash = hasher.HashPassword(user, password) };
+        var created = await redis.GetDatabase().StringSetAsync(Key(name), JsonSerializer.Serialize(user), when: When.NotExists).ConfigureAwait(false);
+        return created ? RegistrationResult.Created : RegistrationResult.NameTaken;
+    }
+
+    /// <summary>The user with this name (any case) and password, or null.</summary>
+    public async Task<ChatUser?> VerifyAsync(string name, string password)
+    {
+        var stored = await redis.GetDatabase().StringGetAsync(Key(name)).ConfigureAwait(false);
+        var user = stored.IsNull ? null : JsonSerializer.Deserialize<ChatUser>(stored.ToString());
+        var result = hasher.VerifyHashedPassword(user ?? new ChatUser(name, ""), user?.PasswordHash ?? _decoyHash, password);
+        return user is not null && result != PasswordVerificationResult.Failed ? user : null;
+    }
+}

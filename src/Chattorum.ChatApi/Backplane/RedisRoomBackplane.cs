@@ -1,0 +1,127 @@
+using Chattorum.ChatApi.Protocol;
+using StackExchange.Redis;
+
+namespace Chattorum.ChatApi.Backplane;
+
+/// <summary>
+/// Rooms in Redis: each room is a capped stream (its order and history) and a pub/sub channel (its live
+/// events). A message is appended and published by one script, so every node receives the room's messages
+/// in stream order.
+/// </summary>
+public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ILogger<RedisRoomBackplane> _logger;
+
+    public RedisRoomBackplane(IConnectionMultiplexer redis, ILogger<RedisRoomBackplane> logger)
+    {
+        _redis = redis;
+        _logger = logger;
+        _redis.ConnectionRestored += OnConnectionRestored;
+    }
+
+    public event Action? Reconnected;
+
+    public async Task<string> PublishAsync(string room, string user, string text)
+    {
+        var prefix = ServerFrameWriter.Current.MessagePrefix(room, user, text);
+        var id = await _redis.GetDatabase().ScriptEvaluateAsync(RoomScripts.Publish, new
+        {
+            stream = RedisKeys.Stream(room),
+            channel = RedisKeys.Events(room).ToString(),
+            maxLength = ChatLimits.RoomStreamLength,
+            user,
+            text,
+            prefix,
+        }).ConfigureAwait(false);
+        return id.ToString();
+    }
+
+    public async Task<IAsyncDisposable> SubscribeAsync(string room, Action<RoomEvent> onEvent)
+    {
+        var queue = await _redis.GetSubscriber().SubscribeAsync(RedisKeys.Events(room)).ConfigureAwait(false);
+        queue.OnMessage(message =>
+        {
+            byte[]? payload = message.Message;
+            if (payload is not null && RoomEvent.TryParse(payload, out var roomEvent))
+            {
+                onEvent(roomEvent);
+            }
+            else
+            {
+                LogMalformedEvent(_logger, room);
+            }
+        });
+        return new Subscription(queue);
+    }
+
+    public async Task<RoomSnapshot> LoadAsync(string room, string? since, int count)
+    {
+        var result = await _redis.GetDatabase().ScriptEvaluateAsync(RoomScripts.Load, new
+        {
+            members = RedisKeys.Members(room),
+            stream = RedisKeys.Stream(room),
+            since = since ?? string.Empty,
+            count,
+            replayMax = ChatLimits.RoomStreamLength * 2,
+        }).ConfigureAwait(false);
+
+        var parts = (RedisResult[])result!;
+        var members = ((RedisResult[])parts[0]!).Select(m => m.ToString()).ToList();
+        var history = ((RedisResult[])parts[1]!).Select(entry => ToMessage(room, (RedisResult[])entry!)).ToList();
+        if (since is null)
+        {
+            history.Reverse();
+        }
+
+        return new RoomSnapshot(members, history, (long)parts[2] == 1);
+    }
+
+    public async Task<IReadOnlyList<ChatMessage>> ReadAfterAsync(string room, StreamId? after)
+    {
+        var entries = await _redis.GetDatabase().StreamRangeAsync(
+            RedisKeys.Stream(room),
+            minId: after is { } id ? $"({id}" : "-",
+            count: ChatLimits.RoomStreamLength * 2).ConfigureAwait(false);
+        return [.. entries.Select(entry => new ChatMessage(room, entry.Id.ToString(), entry["u"].ToString(), entry["t"].ToString(), StreamId.Parse(entry.Id.ToString()).Milliseconds))];
+    }
+
+    public void Dispose() => _redis.ConnectionRestored -= OnConnectionRestored;
+
+    private static ChatMessage ToMessage(string room, RedisResult[] entry)
+    {
+        var id = entry[0].ToString();
+        var fields = (RedisResult[])entry[1]!;
+        string user = "", text = "";
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            switch (fields[i].ToString())
+            {
+                case "u": user = fields[i + 1].ToString(); break;
+                case "t": text = fields[i + 1].ToString(); break;
+            }
+        }
+
+        return new ChatMessage(room, id, user, text, StreamId.Parse(id).Milliseconds);
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args)
+    {
+        if (args.ConnectionType == ConnectionType.Subscription)
+        {
+            LogReconnected(_logger, args.EndPoint?.ToString());
+            Reconnected?.Invoke();
+        }
+    }
+
+    private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a malformed event on room {Room}'s channel")]
+    private static partial void LogMalformedEvent(ILogger logger, string room);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis subscription connection to {EndPoint} restored; hubs catch up from the streams")]
+    private static partial void LogReconnected(ILogger logger, string? endPoint);
+}

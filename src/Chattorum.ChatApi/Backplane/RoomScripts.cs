@@ -1,0 +1,106 @@
+using StackExchange.Redis;
+
+namespace Chattorum.ChatApi.Backplane;
+
+/// <summary>The Lua scripts that make each room operation one atomic Redis step.</summary>
+internal static class RoomScripts
+{
+    private const string Now = """
+        local clock = redis.call('TIME')
+        local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+        """;
+
+    /// <summary>Append to the capped stream and publish the finished frame; returns the id.</summary>
+    public static readonly LuaScript Publish = LuaScript.Prepare("""
+        local id = redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'u', @user, 't', @text)
+        local ms = string.match(id, '^(%d+)')
+        redis.call('PUBLISH', @channel, 'm ' .. id .. '\n' .. @prefix .. ',"ts":' .. ms .. ',"id":"' .. id .. '"}')
+        return id
+        """);
+
+    /// <summary>Members, then history, then whether messages after @since were trimmed (1) or not (0).</summary>
+    public static readonly LuaScript Load = LuaScript.Prepare(Now + """
+        local function older(a, b)
+          local am, as = string.match(a, '^(%d+)-(%d+)$')
+          local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+          am, bm = tonumber(am), tonumber(bm)
+          if am ~= bm then return am < bm end
+          return tonumber(as) < tonumber(bs)
+        end
+        local members = redis.call('ZRANGEBYSCORE', @members, now, '+inf')
+        if @since == '' then
+          return { members, redis.call('XREVRANGE', @stream, '+', '-', 'COUNT', @count), 0 }
+        end
+        local entries = redis.call('XRANGE', @stream, '(' .. @since, '+', 'COUNT', @replayMax)
+        local truncated = 0
+        if redis.call('EXISTS', @stream) == 0 then
+          truncated = 1
+        else
+          local info = redis.call('XINFO', 'STREAM', @stream)
+          for i = 1, #info, 2 do
+            if info[i] == 'max-deleted-entry-id' and older(@since, info[i + 1]) then truncated = 1 end
+          end
+        end
+        return { members, entries, truncated }
+        """);
+
+    /// <summary>
+    /// This node now has the user in the room. Publishes <c>presence joined</c> when no other live node has them.
+    /// Also the heartbeat's re-join after Redis lost its data.
+    /// </summary>
+    public static readonly LuaScript Join = LuaScript.Prepare(Now + """
+        local expiry = now + tonumber(@ttl)
+        redis.call('ZREMRANGEBYSCORE', @nodes, '-inf', now)
+        local others = redis.call('ZCARD', @nodes)
+        if redis.call('ZSCORE', @nodes, @node) then others = others - 1 end
+        redis.call('ZADD', @nodes, expiry, @node)
+        redis.call('PEXPIRE', @nodes, tonumber(@ttl) * 2)
+        redis.call('ZADD', @members, 'GT', expiry, @user)
+        if others == 0 then
+          redis.call('PUBLISH', @channel, 'p ' .. @user .. '\n{"type":"presence","room":"' .. @room .. '","user":"' .. @user .. '","event":"joined"}')
+        end
+        return others
+        """);
+
+    /// <summary>This node no longer has the user in the room. Publishes <c>presence left</c> when no live node has them.</summary>
+    public static readonly LuaScript Leave = LuaScript.Prepare(Now + """
+        redis.call('ZREM', @nodes, @node)
+        redis.call('ZREMRANGEBYSCORE', @nodes, '-inf', now)
+        if redis.call('ZCARD', @nodes) > 0 then return 0 end
+        redis.call('DEL', @nodes)
+        if redis.call('ZREM', @members, @user) == 1 then
+          redis.call('PUBLISH', @channel, 'p ' .. @user .. '\n{"type":"presence","room":"' .. @room .. '","user":"' .. @user .. '","event":"left"}')
+          return 1
+        end
+        return 0
+        """);
+
+    /// <summary>The heartbeat: extends this node's entry if it still has one (never brings back one that left).</summary>
+    public static readonly LuaScript Refresh = LuaScript.Prepare(Now + """
+        if not redis.call('ZSCORE', @nodes, @node) then return 0 end
+        local expiry = now + tonumber(@ttl)
+        redis.call('ZADD', @nodes, expiry, @node)
+        redis.call('PEXPIRE', @nodes, tonumber(@ttl) * 2)
+        redis.call('ZADD', @members, 'GT', expiry, @user)
+        return 1
+        """);
+
+    /// <summary>Removes users whose nodes all stopped their heartbeats (a node died) and says they left.</summary>
+    public static readonly LuaScript Sweep = LuaScript.Prepare(Now + """
+        local gone = 0
+        for _, user in ipairs(redis.call('ZRANGEBYSCORE', @members, '-inf', now)) do
+          local nodes = @prefix .. user
+          redis.call('ZREMRANGEBYSCORE', nodes, '-inf', now)
+          local live = redis.call('ZRANGE', nodes, -1, -1, 'WITHSCORES')
+          if #live == 0 then
+            redis.call('DEL', nodes)
+            redis.call('ZREM', @members, user)
+            redis.call('PUBLISH', @channel, 'p ' .. user .. '\n{"type":"presence","room":"' .. @room .. '","user":"' .. user .. '","event":"left"}')
+            gone = gone + 1
+          else
+            redis.call('ZADD', @members, live[2], user)
+          end
+        end
+        return gone
+        """);
+}
