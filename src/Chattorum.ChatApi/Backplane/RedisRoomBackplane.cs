@@ -61,7 +61,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
         {
             members = RedisKeys.Members(room),
             stream = RedisKeys.Stream(room),
-            since = since ?? string.Empty,
+            since = since is null ? string.Empty : StreamId.Parse(since).ToString(),
             count,
             replayMax = ChatLimits.RoomStreamLength * 2,
         }).ConfigureAwait(false);

@@ -10,36 +10,40 @@ internal static class RoomScripts
         local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
         """;
 
-    /// <summary>Append to the capped stream and publish the finished frame; returns the id.</summary>
+    /// <summary>
+    /// Append to the capped stream and publish the finished frame; returns the id. Each entry also records the
+    /// id before it (<c>p</c>), so that a resume can tell whether anything between was trimmed away.
+    /// </summary>
     public static readonly LuaScript Publish = LuaScript.Prepare("""
-        local id = redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'u', @user, 't', @text)
+        local last = redis.call('XREVRANGE', @stream, '+', '-', 'COUNT', 1)
+        local previous = '0-0'
+        if #last > 0 then previous = last[1][1] end
+        local id = redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'u', @user, 't', @text, 'p', previous)
         local ms = string.match(id, '^(%d+)')
         redis.call('PUBLISH', @channel, 'm ' .. id .. '\n' .. @prefix .. ',"ts":' .. ms .. ',"id":"' .. id .. '"}')
         return id
         """);
 
-    /// <summary>Members, then history, then whether messages after @since were trimmed (1) or not (0).</summary>
+    /// <summary>
+    /// Members, then history, then whether messages right after @since were trimmed away (1) or not (0): the
+    /// first entry after @since must name @since as the entry before it.
+    /// </summary>
     public static readonly LuaScript Load = LuaScript.Prepare(Now + """
-        local function older(a, b)
-          local am, as = string.match(a, '^(%d+)-(%d+)$')
-          local bm, bs = string.match(b, '^(%d+)-(%d+)$')
-          am, bm = tonumber(am), tonumber(bm)
-          if am ~= bm then return am < bm end
-          return tonumber(as) < tonumber(bs)
-        end
         local members = redis.call('ZRANGEBYSCORE', @members, now, '+inf')
         if @since == '' then
           return { members, redis.call('XREVRANGE', @stream, '+', '-', 'COUNT', @count), 0 }
         end
         local entries = redis.call('XRANGE', @stream, '(' .. @since, '+', 'COUNT', @replayMax)
         local truncated = 0
-        if redis.call('EXISTS', @stream) == 0 then
-          truncated = 1
-        else
-          local info = redis.call('XINFO', 'STREAM', @stream)
-          for i = 1, #info, 2 do
-            if info[i] == 'max-deleted-entry-id' and older(@since, info[i + 1]) then truncated = 1 end
+        if #entries > 0 then
+          local fields = entries[1][2]
+          local previous = ''
+          for i = 1, #fields, 2 do
+            if fields[i] == 'p' then previous = fields[i + 1] end
           end
+          if previous ~= @since then truncated = 1 end
+        elseif redis.call('EXISTS', @stream) == 0 then
+          truncated = 1
         end
         return { members, entries, truncated }
         """);

@@ -93,7 +93,11 @@ public sealed partial class ChatClient
             return;
         }
 
-        _hubs.Post(frame.Room!, HubCommand.Leave(this, frame.Cid));
+        if (!_hubs.PostToExisting(frame.Room!, HubCommand.Leave(this, frame.Cid)))
+        {
+            // The hub already dropped this connection (and retired): the leave is done.
+            Reply(ServerFrameWriter.Current.Left(frame.Room!, frame.Cid));
+        }
     }
 
     private void Send(in ClientFrame frame)

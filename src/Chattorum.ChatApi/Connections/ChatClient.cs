@@ -95,7 +95,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
             await writing.ConfigureAwait(false);
             foreach (var room in _rooms)
             {
-                _hubs.Post(room, HubCommand.Unregister(this));
+                _hubs.PostToExisting(room, HubCommand.Unregister(this));
             }
 
             _rooms.Clear();

@@ -45,6 +45,25 @@ public sealed class RoomHubs : IDisposable
         }
     }
 
+    /// <summary>
+    /// Posts to the room's hub only if it has one: a member can only be in a live hub, so a command about a
+    /// member (leave, unregister) never needs to start one. False when the room has no hub.
+    /// </summary>
+    public bool PostToExisting(string room, in HubCommand command)
+    {
+        while (_hubs.TryGetValue(room, out var hub))
+        {
+            if (hub.TryPost(command))
+            {
+                return true;
+            }
+
+            _hubs.TryRemove(new KeyValuePair<string, RoomHub>(room, hub));
+        }
+
+        return false;
+    }
+
     internal void Retire(RoomHub hub)
     {
         _hubs.TryRemove(new KeyValuePair<string, RoomHub>(hub.Room, hub));

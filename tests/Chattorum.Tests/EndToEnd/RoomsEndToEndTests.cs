@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Chattorum.ChatApi.Hubs;
+using Chattorum.ChatApi.Backplane;
 using Chattorum.Tests.Support;
 using static Chattorum.Tests.Support.ChatTestClient;
 
@@ -60,16 +60,19 @@ public class RoomsEndToEndTests(ChatServerFixture fixture) : IClassFixture<ChatS
             {
                 Assert.All(received[i], f => Assert.Contains(f.GetProperty("room").GetString(), membership[i]));
 
-                // Each sender's messages arrive in the order it sent them, with its client ids echoed to it alone.
+                // Each sender's messages arrive in the order it sent them.
                 foreach (var room in membership[i])
                 {
                     var own = received[i].Where(f => IsMessageIn(f, room) && f.GetProperty("user").GetString() == clients[i].Name).ToList();
                     Assert.Equal(Enumerable.Range(0, perClientPerRoom).Select(n => $"{clients[i].Name}/{room}/{n}"), own.Select(f => f.GetProperty("text").GetString()));
-                    Assert.All(own, f => Assert.StartsWith(clients[i].Name + "-", f.GetProperty("cid").GetString(), StringComparison.Ordinal));
                 }
-
-                Assert.All(received[i].Where(f => f.GetProperty("user").GetString() != clients[i].Name), f => Assert.False(f.TryGetProperty("cid", out _)));
             }
+
+            // Every send was acked with the id its message was delivered under.
+            var acks = await Task.WhenAll(clients.Select((c, i) => c.AcksAsync(membership[i].Length * perClientPerRoom)));
+            var delivered = received.SelectMany(frames => frames).Select(f => f.GetProperty("id").GetString()).ToHashSet();
+            Assert.All(acks.SelectMany(a => a), ack => Assert.Contains(ack.GetProperty("id").GetString(), delivered));
+            Assert.Equal(rooms.Sum(r => expected[r]), acks.Sum(a => a.Count));
         }
         finally
         {
@@ -89,6 +92,7 @@ public class RoomsEndToEndTests(ChatServerFixture fixture) : IClassFixture<ChatS
         var cid = await alice.SendMessageAsync("format", "hello \"bob\" <b>&</b> 😀\nsecond line");
         var atBob = await bob.WaitForAsync(f => Type(f) == "message");
         var atAlice = await alice.WaitForAsync(f => Type(f) == "message");
+        var ack = (await alice.AcksAsync(1))[0];
 
         Assert.Equal("format", atBob.GetProperty("room").GetString());
         Assert.Equal("alice_fmt", atBob.GetProperty("user").GetString());
@@ -96,8 +100,9 @@ public class RoomsEndToEndTests(ChatServerFixture fixture) : IClassFixture<ChatS
         Assert.InRange(atBob.GetProperty("ts").GetInt64(), before - 1000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
         Assert.Matches(@"^\d+-\d+$", atBob.GetProperty("id").GetString());
         Assert.Equal(atBob.GetProperty("id").GetString(), atAlice.GetProperty("id").GetString());
-        Assert.Equal(cid, atAlice.GetProperty("cid").GetString());
-        Assert.False(atBob.TryGetProperty("cid", out _));
+        Assert.Equal((cid, "format", atBob.GetProperty("id").GetString()), (ack.GetProperty("cid").GetString(), ack.GetProperty("room").GetString(), ack.GetProperty("id").GetString()));
+        Assert.Equal(atBob.GetProperty("ts").GetInt64(), StreamId.Parse(atBob.GetProperty("id").GetString()!).Milliseconds);
+        Assert.Equal(["type", "room", "user", "text", "ts", "id"], atBob.EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Chattorum.Tests.Hubs;
 /// <summary>A room member whose send queue the test reads; with a capacity it fills up like a slow client's.</summary>
 internal sealed class RecordingMember(string user, int capacity = 100_000) : IRoomMember
 {
-    private readonly Channel<byte[]> _frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<ReadOnlyMemory<byte>> _frames = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
     private volatile bool _closed;
 
     public string User { get; } = user;
@@ -19,7 +19,7 @@ internal sealed class RecordingMember(string user, int capacity = 100_000) : IRo
 
     public string? ClosedBecause { get; private set; }
 
-    public EnqueueResult TryEnqueue(byte[] frame)
+    public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame)
     {
         if (_closed)
         {
@@ -41,10 +41,17 @@ internal sealed class RecordingMember(string user, int capacity = 100_000) : IRo
         _closed = true;
     }
 
-    public async Task<byte[]> NextBytesAsync()
+    public async Task<ReadOnlyMemory<byte>> NextBytesAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        return await _frames.Reader.ReadAsync(timeout.Token);
+        try
+        {
+            return await _frames.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{User}: no frame within 10 s");
+        }
     }
 
     public async Task<JsonElement> NextAsync() => JsonDocument.Parse(await NextBytesAsync()).RootElement.Clone();

@@ -1,33 +1,58 @@
 using System.Net.WebSockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Chattorum.ChatApi;
+using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Hubs;
+using Chattorum.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace Chattorum.Tests.Hubs;
 
-public sealed class RoomHubTests : IDisposable
+/// <summary>The hub against a real Redis: every test uses rooms of its own.</summary>
+public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly RedisFixture _redis;
     private readonly RoomHubs _hubs;
+    private readonly RedisRoomBackplane _backplane;
     private readonly System.Diagnostics.Metrics.IMeterFactory _meters;
 
-    public RoomHubTests()
+    public RoomHubTests(RedisFixture redis)
     {
+        _redis = redis;
         _meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        _hubs = new RoomHubs(new ChatMetrics(_meters), TimeProvider.System, NullLogger<RoomHub>.Instance);
+        _backplane = new RedisRoomBackplane(redis.Connection, NullLogger<RedisRoomBackplane>.Instance);
+        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), new ChatMetrics(_meters), NullLogger<RoomHub>.Instance);
     }
 
-    public void Dispose() => _services.Dispose();
+    public void Dispose()
+    {
+        _hubs.Dispose();
+        _backplane.Dispose();
+        _services.Dispose();
+    }
 
-    private RoomHub Join(string room, RecordingMember member, string? cid = null) =>
-        _hubs.Post(room, new HubCommand(HubCommandKind.Register, member, cid));
+    private static string NewRoom() => $"hub-{Guid.NewGuid():N}"[..20];
 
-    private void Say(string room, RecordingMember member, string text, string? cid = null) =>
-        _hubs.Post(room, new HubCommand(HubCommandKind.Broadcast, member, cid, text));
+    private (RoomHub Hub, Task<JoinOutcome> Outcome) Join(string room, RecordingMember member, string? cid = null, string? since = null)
+    {
+        var request = new JoinRequest(cid, since, new TaskCompletionSource<JoinOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        return (_hubs.Post(room, HubCommand.Register(member, request)), request.Outcome.Task);
+    }
+
+    private async Task<JsonElement> JoinedAsync(string room, RecordingMember member, string? cid = null, string? since = null)
+    {
+        var (_, outcome) = Join(room, member, cid, since);
+        Assert.Equal(JoinOutcome.Joined, await outcome.WaitAsync(Timeout));
+        return await member.NextOfTypeAsync("joined");
+    }
+
+    private Task<string> Say(string room, RecordingMember member, string text) => _backplane.PublishAsync(room, member.User, text);
 
     private static string[] Members(JsonElement joined) =>
         [.. joined.GetProperty("members").EnumerateArray().Select(m => m.GetString()!).Order(StringComparer.Ordinal)];
@@ -35,87 +60,84 @@ public sealed class RoomHubTests : IDisposable
     [Fact]
     public async Task Joining_lists_the_members_and_tells_the_others()
     {
+        var room = NewRoom();
         var alice = new RecordingMember("alice");
         var bob = new RecordingMember("bob");
 
-        Join("lobby", alice, "a1");
-        var aliceJoined = await alice.NextAsync();
-        Assert.Equal("joined", aliceJoined.GetProperty("type").GetString());
-        Assert.Equal("lobby", aliceJoined.GetProperty("room").GetString());
+        var aliceJoined = await JoinedAsync(room, alice, "a1");
+        Assert.Equal(room, aliceJoined.GetProperty("room").GetString());
         Assert.Equal("a1", aliceJoined.GetProperty("cid").GetString());
+        Assert.Equal(0, aliceJoined.GetProperty("history").GetInt32());
         Assert.Equal(["alice"], Members(aliceJoined));
 
-        Join("lobby", bob);
-        Assert.Equal(["alice", "bob"], Members(await bob.NextOfTypeAsync("joined")));
+        Assert.Equal(["alice", "bob"], Members(await JoinedAsync(room, bob)));
         var presence = await alice.NextAsync();
-        Assert.Equal("presence", presence.GetProperty("type").GetString());
-        Assert.Equal("bob", presence.GetProperty("user").GetString());
-        Assert.Equal("joined", presence.GetProperty("event").GetString());
+        Assert.Equal(("presence", "bob", "joined"), (presence.GetProperty("type").GetString(), presence.GetProperty("user").GetString(), presence.GetProperty("event").GetString()));
+        Assert.DoesNotContain(bob.Drain(), f => f.GetProperty("type").GetString() == "presence");
     }
 
     [Fact]
     public async Task A_user_with_two_connections_is_one_member()
     {
+        var room = NewRoom();
         var watcher = new RecordingMember("watcher");
         var first = new RecordingMember("carol");
         var second = new RecordingMember("carol");
-        Join("r", watcher);
-        await watcher.NextOfTypeAsync("joined");
-
-        Join("r", first);
-        Join("r", second);
-        Assert.Equal(["carol", "watcher"], Members(await second.NextOfTypeAsync("joined")));
-        _hubs.Post("r", new HubCommand(HubCommandKind.Leave, first));
+        await JoinedAsync(room, watcher);
+        await JoinedAsync(room, first);
+        Assert.Equal(["carol", "watcher"], Members(await JoinedAsync(room, second)));
+        _hubs.Post(room, HubCommand.Leave(first, null));
         await first.NextOfTypeAsync("left");
-        Say("r", second, "still here");
-        await watcher.NextOfTypeAsync("message");
+        await Say(room, second, "still here");
+        Assert.Equal("message", (await watcher.NextOfTypeAsync("message")).GetProperty("type").GetString());
 
-        _hubs.Post("r", new HubCommand(HubCommandKind.Unregister, second));
-        var presence = await watcher.NextAsync();
-        Assert.Equal("presence", presence.GetProperty("type").GetString());
-        Assert.Equal("left", presence.GetProperty("event").GetString());
+        _hubs.Post(room, HubCommand.Unregister(second));
+        var gone = await watcher.NextOfTypeAsync("presence");
+        Assert.Equal("left", gone.GetProperty("event").GetString());
 
-        // Only one presence event per user came before: the frames seen were presence(joined), message, presence(left).
-        var joinedEvents = watcher.Drain().Count(f => f.GetProperty("type").GetString() == "presence");
-        Assert.Equal(0, joinedEvents);
+        // Exactly one presence event for carol's arrival came before the message: none for the second connection or the first leave.
+        Assert.Empty(watcher.Drain());
     }
 
     [Fact]
     public async Task Leaving_is_confirmed_and_ends_delivery()
     {
+        var room = NewRoom();
         var stay = new RecordingMember("stay");
         var go = new RecordingMember("go");
-        Join("r", stay);
-        Join("r", go);
-        await go.NextOfTypeAsync("joined");
+        await JoinedAsync(room, stay);
+        await JoinedAsync(room, go);
 
-        _hubs.Post("r", new HubCommand(HubCommandKind.Leave, go, "bye-1"));
+        _hubs.Post(room, HubCommand.Leave(go, "bye-1"));
         var left = await go.NextOfTypeAsync("left");
         Assert.Equal("bye-1", left.GetProperty("cid").GetString());
 
-        Say("r", stay, "after");
+        await Say(room, stay, "after");
         await stay.NextOfTypeAsync("message");
         Assert.DoesNotContain(go.Drain(), f => f.GetProperty("type").GetString() == "message");
     }
 
     [Fact]
-    public async Task Every_member_sees_every_message_in_one_order()
+    public async Task Every_member_sees_every_message_in_stream_order()
     {
         const int members = 5;
-        const int perSender = 200;
+        const int perSender = 100;
+        var room = NewRoom();
         var all = Enumerable.Range(0, members).Select(i => new RecordingMember($"user{i}")).ToArray();
         foreach (var member in all)
         {
-            Join("busy", member);
-            await member.NextOfTypeAsync("joined");
+            await JoinedAsync(room, member);
         }
 
-        await Task.WhenAll(all.Select(sender => Task.Run(() =>
+        var acked = await Task.WhenAll(all.Select(sender => Task.Run(async () =>
         {
+            var ids = new List<string>();
             for (var i = 0; i < perSender; i++)
             {
-                Say("busy", sender, $"{sender.User}:{i}", $"c{i}");
+                ids.Add(await Say(room, sender, $"{sender.User}:{i}"));
             }
+
+            return ids;
         })));
 
         var seen = new List<List<JsonElement>>();
@@ -134,66 +156,54 @@ public sealed class RoomHubTests : IDisposable
             seen.Add(messages);
         }
 
-        var order = seen[0].Select(m => m.GetProperty("id").GetString()).ToList();
+        var order = seen[0].Select(m => m.GetProperty("id").GetString()!).ToList();
         Assert.All(seen, messages => Assert.Equal(order, messages.Select(m => m.GetProperty("id").GetString())));
-        Assert.Equal(order.Count, order.Distinct().Count());
+        Assert.Equal(order.Select(StreamId.Parse).Order(), order.Select(StreamId.Parse));
+        Assert.Equal(acked.SelectMany(ids => ids).Order(StringComparer.Ordinal), order.Order(StringComparer.Ordinal));
 
-        var ids = order.Select(id => id!.Split('-').Select(long.Parse).ToArray()).ToList();
-        for (var i = 1; i < ids.Count; i++)
-        {
-            Assert.True(ids[i][0] > ids[i - 1][0] || (ids[i][0] == ids[i - 1][0] && ids[i][1] > ids[i - 1][1]), $"{order[i - 1]} then {order[i]}");
-        }
-
+        var stored = await _redis.Connection.GetDatabase().StreamRangeAsync(RedisKeys.Stream(room));
+        Assert.Equal(order, stored.Select(e => e.Id.ToString()));
         for (var m = 0; m < members; m++)
         {
-            var own = seen[m].Where(f => f.GetProperty("user").GetString() == all[m].User).ToList();
-            Assert.Equal(Enumerable.Range(0, perSender).Select(i => $"{all[m].User}:{i}"), own.Select(f => f.GetProperty("text").GetString()));
-            Assert.All(own, f => Assert.True(f.TryGetProperty("cid", out _)));
-            Assert.All(seen[m].Except(own), f => Assert.False(f.TryGetProperty("cid", out _)));
+            var own = seen[m].Where(f => f.GetProperty("user").GetString() == all[m].User).Select(f => f.GetProperty("text").GetString());
+            Assert.Equal(Enumerable.Range(0, perSender).Select(i => $"{all[m].User}:{i}"), own);
         }
     }
 
     [Fact]
-    public async Task A_broadcast_is_serialized_once_for_all_receivers()
+    public async Task An_event_is_handed_to_every_receiver_as_the_same_bytes()
     {
-        var sender = new RecordingMember("sender");
+        var room = NewRoom();
         var one = new RecordingMember("one");
         var two = new RecordingMember("two");
-        foreach (var member in new[] { sender, one, two })
-        {
-            Join("r", member);
-            await member.NextOfTypeAsync("joined");
-        }
-
+        await JoinedAsync(room, one);
+        await JoinedAsync(room, two);
         await one.NextOfTypeAsync("presence");
-        Say("r", sender, "hello", "s1");
+
+        await Say(room, one, "hello");
         var first = await one.NextBytesAsync();
         var second = await two.NextBytesAsync();
-        while (JsonDocument.Parse(second).RootElement.GetProperty("type").GetString() != "message")
-        {
-            second = await two.NextBytesAsync();
-        }
-
-        Assert.Same(first, second);
-        var own = await sender.NextOfTypeAsync("message");
-        Assert.Equal("s1", own.GetProperty("cid").GetString());
+        Assert.True(MemoryMarshal.TryGetArray(first, out var a));
+        Assert.True(MemoryMarshal.TryGetArray(second, out var b));
+        Assert.Same(a.Array, b.Array);
+        Assert.Equal(a.Offset, b.Offset);
     }
 
     [Fact]
     public async Task A_slow_member_is_disconnected_and_the_others_get_everything()
     {
         using var slowCount = new MetricCollector<long>(_meters, ChatMetrics.MeterName, "chat.clients.slow_disconnects");
+        var room = NewRoom();
         var fast = new RecordingMember("fast");
         var slow = new RecordingMember("slow", capacity: 10);
         var sender = new RecordingMember("sender");
-        Join("r", fast);
-        Join("r", slow);
-        Join("r", sender);
-        await sender.NextOfTypeAsync("joined");
+        await JoinedAsync(room, fast);
+        await JoinedAsync(room, slow);
+        await JoinedAsync(room, sender);
 
         for (var i = 0; i < 50; i++)
         {
-            Say("r", sender, $"m{i}");
+            await Say(room, sender, $"m{i}");
         }
 
         var texts = new List<string>();
@@ -219,23 +229,32 @@ public sealed class RoomHubTests : IDisposable
     }
 
     [Fact]
-    public async Task An_empty_room_retires_its_hub_and_a_new_join_starts_a_fresh_one()
+    public async Task An_empty_room_retires_its_hub_and_its_subscription()
     {
         using var rooms = new MetricCollector<long>(_meters, ChatMetrics.MeterName, "chat.rooms.active");
+        var room = NewRoom();
         var member = new RecordingMember("solo");
-        var hub = Join("quiet", member);
+        var (hub, _) = Join(room, member);
         await member.NextOfTypeAsync("joined");
-        Assert.True(_hubs.TryGet("quiet", out _));
+        Assert.True(_hubs.TryGet(room, out _));
+        Assert.Equal(1, await Subscribers(room));
 
-        _hubs.Post("quiet", new HubCommand(HubCommandKind.Unregister, member));
+        _hubs.Post(room, HubCommand.Unregister(member));
         await hub.Completion.WaitAsync(Timeout);
-        Assert.False(_hubs.TryGet("quiet", out _));
-        Assert.Equal(0, _hubs.Count);
+        Assert.False(_hubs.TryGet(room, out _));
         Assert.Equal(0, rooms.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal(0, await Subscribers(room));
 
-        var again = Join("quiet", member);
+        var (again, _) = Join(room, member);
         Assert.NotSame(hub, again);
         await member.NextOfTypeAsync("joined");
+    }
+
+    private async Task<long> Subscribers(string room)
+    {
+        var server = _redis.Connection.GetServer(_redis.Connection.GetEndPoints()[0]);
+        var reply = await server.ExecuteAsync("PUBSUB", "NUMSUB", RedisKeys.Events(room).ToString());
+        return (long)((RedisResult[])reply!)[1];
     }
 
     [Theory]
@@ -243,17 +262,18 @@ public sealed class RoomHubTests : IDisposable
     [InlineData(4)]
     public async Task Joins_racing_the_retirement_of_a_hub_are_never_lost(int workers)
     {
-        const int rounds = 500;
+        const int rounds = 100;
+        var room = NewRoom();
         var hubs = new System.Collections.Concurrent.ConcurrentDictionary<RoomHub, byte>();
         await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < rounds; i++)
             {
                 var member = new RecordingMember($"w{w}");
-                hubs.TryAdd(Join("churn", member), 0);
-                var joined = await member.NextAsync();
-                Assert.Equal("joined", joined.GetProperty("type").GetString());
-                hubs.TryAdd(_hubs.Post("churn", new HubCommand(HubCommandKind.Unregister, member)), 0);
+                var (hub, outcome) = Join(room, member);
+                hubs.TryAdd(hub, 0);
+                Assert.Equal(JoinOutcome.Joined, await outcome.WaitAsync(Timeout));
+                hubs.TryAdd(_hubs.Post(room, HubCommand.Unregister(member)), 0);
 
                 // Jitter, not synchronisation: lets the hub sometimes see the room empty before the next join lands.
                 Thread.SpinWait(Random.Shared.Next(0, 20_000));
@@ -261,10 +281,9 @@ public sealed class RoomHubTests : IDisposable
         })));
 
         await Task.WhenAll(hubs.Keys.Select(h => h.Completion)).WaitAsync(Timeout);
-        Assert.Equal(0, _hubs.Count);
+        Assert.False(_hubs.TryGet(room, out _));
         if (workers == 1)
         {
-            // Alone, the member empties the room every round: retirement raced the next join again and again.
             Assert.True(hubs.Count > 1, "the room should have retired and restarted");
         }
     }
@@ -274,23 +293,103 @@ public sealed class RoomHubTests : IDisposable
     {
         var ghost = new RecordingMember("ghost");
         ghost.Close(WebSocketCloseStatus.NormalClosure, "gone", drain: false);
-        var hub = Join("r", ghost);
+        var (hub, outcome) = Join(NewRoom(), ghost);
+        Assert.Equal(JoinOutcome.Gone, await outcome.WaitAsync(Timeout));
         await hub.Completion.WaitAsync(Timeout);
         Assert.Empty(ghost.Drain());
-        Assert.Equal(0, _hubs.Count);
     }
 
     [Fact]
-    public async Task Messages_from_a_non_member_go_nowhere()
+    public async Task A_join_gets_the_last_messages_oldest_first_then_live_ones_without_gap_or_duplicate()
     {
-        var member = new RecordingMember("member");
-        var stranger = new RecordingMember("stranger");
-        Join("r", member);
-        await member.NextOfTypeAsync("joined");
+        var room = NewRoom();
+        var writer = new RecordingMember("writer");
+        await JoinedAsync(room, writer);
+        for (var i = 0; i < ChatLimits.JoinHistoryCount + 10; i++)
+        {
+            await Say(room, writer, $"old {i}");
+        }
 
-        Say("r", stranger, "sneaky");
-        Say("r", member, "legit");
-        var message = await member.NextOfTypeAsync("message");
-        Assert.Equal("legit", message.GetProperty("text").GetString());
+        // Keep sending while the reader joins, so that live messages race the history read.
+        using var stop = new CancellationTokenSource();
+        var sending = Task.Run(async () =>
+        {
+            var n = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await Say(room, writer, $"new {n++}");
+            }
+
+            return n;
+        });
+
+        var reader = new RecordingMember("reader");
+        var joined = await JoinedAsync(room, reader);
+        Assert.Equal(ChatLimits.JoinHistoryCount, joined.GetProperty("history").GetInt32());
+        await reader.NextOfTypeAsync("message");
+        await stop.CancelAsync();
+        var sent = await sending;
+        await Say(room, writer, "last");
+
+        var frames = new List<JsonElement>();
+        while (frames.Count == 0 || frames[^1].GetProperty("text").GetString() != "last")
+        {
+            var frame = await reader.NextAsync();
+            if (frame.GetProperty("type").GetString() == "message")
+            {
+                frames.Add(frame);
+            }
+        }
+
+        // From the first message of its history on, the reader has every stored id, in order, exactly once.
+        var stored = (await _redis.Connection.GetDatabase().StreamRangeAsync(RedisKeys.Stream(room))).Select(e => e.Id.ToString()).ToList();
+        var received = frames.Select(f => f.GetProperty("id").GetString()!).ToList();
+        var start = stored.IndexOf(received[0]);
+        Assert.True(start >= ChatLimits.JoinHistoryCount + 10 - ChatLimits.JoinHistoryCount, $"history began at {start}");
+        Assert.Equal(stored.Skip(start), received);
+        Assert.True(sent > 0);
+    }
+
+    [Fact]
+    public async Task A_join_since_an_id_replays_what_came_after_it()
+    {
+        var room = NewRoom();
+        var writer = new RecordingMember("writer");
+        await JoinedAsync(room, writer);
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await Say(room, writer, $"m{i}"));
+        }
+
+        var reader = new RecordingMember("reader");
+        var joined = await JoinedAsync(room, reader, since: ids[1]);
+        Assert.Equal(3, joined.GetProperty("history").GetInt32());
+        Assert.False(joined.GetProperty("truncated").GetBoolean());
+        var replayed = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            replayed.Add((await reader.NextOfTypeAsync("message")).GetProperty("id").GetString()!);
+        }
+
+        Assert.Equal(ids[2..], replayed);
+    }
+
+    [Fact]
+    public async Task A_join_since_an_id_the_stream_no_longer_holds_says_it_is_truncated()
+    {
+        var room = NewRoom();
+        var writer = new RecordingMember("writer");
+        await JoinedAsync(room, writer);
+        var first = await Say(room, writer, "first");
+        await Say(room, writer, "second");
+        await Say(room, writer, "third");
+        await _redis.Connection.GetDatabase().StreamTrimAsync(RedisKeys.Stream(room), 1);
+
+        var reader = new RecordingMember("reader");
+        var joined = await JoinedAsync(room, reader, since: first);
+        Assert.True(joined.GetProperty("truncated").GetBoolean());
+        Assert.Equal(1, joined.GetProperty("history").GetInt32());
+        Assert.Equal("third", (await reader.NextOfTypeAsync("message")).GetProperty("text").GetString());
     }
 }

@@ -13,6 +13,9 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     private readonly ClientWebSocket _socket;
     private readonly Channel<JsonElement> _frames = Channel.CreateUnbounded<JsonElement>();
+
+    // Acks answer sends and race the messages themselves, so they are kept apart from the room's stream.
+    private readonly Channel<JsonElement> _acks = Channel.CreateUnbounded<JsonElement>();
     private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _receiving = Task.CompletedTask;
     private HttpMessageInvoker? _invoker;
@@ -32,11 +35,14 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static Task<ChatTestClient> ConnectAsync(ChatServer server, string name) => ConnectAsync(server.WebSocketUri(name), name);
+    /// <summary>Signs the user up (or reuses its token) and connects.</summary>
+    public static async Task<ChatTestClient> ConnectAsync(IChatEndpoint node, string name) =>
+        await ConnectAsync(node.WebSocketUri(), name, await node.TokenAsync(name));
 
-    public static async Task<ChatTestClient> ConnectAsync(Uri webSocketUri, string name)
+    public static async Task<ChatTestClient> ConnectAsync(Uri webSocketUri, string name, string token)
     {
         var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(webSocketUri, timeout.Token);
         var client = new ChatTestClient(socket, name, read: true);
@@ -50,8 +56,9 @@ public sealed class ChatTestClient : IAsyncDisposable
     /// A client that reads nothing until told to, over a socket with a 4 KiB receive buffer, so that the
     /// server's sends back up quickly: a slow consumer.
     /// </summary>
-    public static async Task<ChatTestClient> ConnectWithoutReadingAsync(ChatServer server, string name)
+    public static async Task<ChatTestClient> ConnectWithoutReadingAsync(IChatEndpoint node, string name)
     {
+        var token = await node.TokenAsync(name);
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (context, token) =>
@@ -62,9 +69,10 @@ public sealed class ChatTestClient : IAsyncDisposable
             },
         };
         var client = new ClientWebSocket();
+        client.Options.SetRequestHeader("Authorization", $"Bearer {token}");
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         var invoker = new HttpMessageInvoker(handler);
-        await client.ConnectAsync(server.WebSocketUri(name), invoker, timeout.Token);
+        await client.ConnectAsync(node.WebSocketUri(), invoker, timeout.Token);
         return new ChatTestClient(client, name, read: false) { _invoker = invoker };
     }
 
@@ -82,11 +90,13 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     public Task SendTextAsync(string json) => SendRawAsync(Encoding.UTF8.GetBytes(json));
 
-    public async Task<JsonElement> JoinAsync(string room)
+    public async Task<JsonElement> JoinAsync(string room, string? since = null)
     {
         var cid = NextCid();
-        await SendAsync(new { type = "join", room, cid });
-        return await WaitForAsync(f => Type(f) == "joined" && f.GetProperty("room").GetString() == room);
+        await SendAsync(since is null ? new { type = "join", room, cid } : new { type = "join", room, cid, since });
+        var reply = await WaitForAsync(f => f.TryGetProperty("cid", out var c) && c.GetString() == cid);
+        Assert.True(Type(reply) == "joined", $"{Name}: join {room} answered {reply}");
+        return reply;
     }
 
     public async Task<string> SendMessageAsync(string room, string text)
@@ -112,6 +122,26 @@ public sealed class ChatTestClient : IAsyncDisposable
         {
             throw new InvalidOperationException($"{Name}: the connection closed ({_closed.Task.Result.Status} {_closed.Task.Result.Reason})");
         }
+    }
+
+    /// <summary>The acks of this client's sends, in the order they came.</summary>
+    public async Task<List<JsonElement>> AcksAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        var acks = new List<JsonElement>(count);
+        try
+        {
+            while (acks.Count < count)
+            {
+                acks.Add(await _acks.Reader.ReadAsync(cts.Token));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name}: {acks.Count} of {count} acks arrived");
+        }
+
+        return acks;
     }
 
     /// <summary>Skips frames until one matches.</summary>
@@ -218,7 +248,8 @@ public sealed class ChatTestClient : IAsyncDisposable
                 }
 
                 using var document = JsonDocument.Parse(buffer.AsMemory(0, count));
-                _frames.Writer.TryWrite(document.RootElement.Clone());
+                var frame = document.RootElement.Clone();
+                (Type(frame) == "ack" ? _acks : _frames).Writer.TryWrite(frame);
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -228,6 +259,7 @@ public sealed class ChatTestClient : IAsyncDisposable
         finally
         {
             _frames.Writer.TryComplete();
+            _acks.Writer.TryComplete();
         }
     }
 
