@@ -28,7 +28,7 @@ internal static class LocalRedisResourceExtensions
 
     /// <summary>
     /// Adds Redis as a local process: DCP assigns the port (passed with <c>--port</c>), data lives in a per-run folder,
-    /// nothing is persisted, and the health check sends <c>PING</c>.
+    /// append-only persistence as deployed, and the health check sends <c>PING</c>.
     /// </summary>
     public static IResourceBuilder<LocalRedisResource> AddLocalRedis(this IDistributedApplicationBuilder builder, string name)
     {
@@ -54,7 +54,7 @@ internal static class LocalRedisResourceExtensions
                 context.Args.Add("--save");
                 context.Args.Add(string.Empty);
                 context.Args.Add("--appendonly");
-                context.Args.Add("no");
+                context.Args.Add("yes");
             })
             .WithIconName("Database")
             .WithHealthCheck(healthCheckKey);

@@ -6,8 +6,12 @@ var builder = DistributedApplication.CreateBuilder(args);
 var cache = builder.AddCache("cache");
 var messaging = builder.AddMessaging("messaging");
 
+// Every chat node signs and checks tokens with this key: generated once, kept in the AppHost's user secrets.
+var signingKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
 builder.AddProject<Projects.Chattorum_ChatApi>("chatapi")
-    .WithReplicas(1)
+    .WithReplicas(3)
+    .WithEnvironment("Auth__SigningKey", signingKey)
     .WithExternalHttpEndpoints()
     .WithReference(cache).WaitFor(cache)
     .WithReference(messaging).WaitFor(messaging)
