@@ -41,9 +41,9 @@ public static class ChatLimits
     public const int JoinHistoryCount = 50;
 
     /// <summary>A node's presence entries expire this long after its last heartbeat.</summary>
-    public static readonly TimeSpan PresenceTtl = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan PresenceTtl = TimeSpan.FromSeconds(10);
 
-    public static readonly TimeSpan PresenceHeartbeat = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan PresenceHeartbeat = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// After the Redis connection comes back, hubs catch up from the streams at once and once more after this
