@@ -14,6 +14,9 @@ public static class Extensions
     /// <summary>The Redis connection name the AppHost gives the cache.</summary>
     public const string RedisConnectionName = "cache";
 
+    /// <summary>How often a node tries to get back to Redis after losing it.</summary>
+    private const int ReconnectIntervalMilliseconds = 500;
+
     public static IHostApplicationBuilder AddChat(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient(RedisConnectionName, configureOptions: options =>
@@ -21,6 +24,7 @@ public static class Extensions
             // Keep running and reconnecting while Redis is away, and fail sends at once rather than queue them.
             options.AbortOnConnectFail = false;
             options.BacklogPolicy = BacklogPolicy.FailFast;
+            options.ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMilliseconds);
         });
 
         var services = builder.Services;

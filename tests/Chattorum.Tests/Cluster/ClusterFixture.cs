@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace Chattorum.Tests.Cluster;
 
 /// <summary>Three chat nodes, each its own process, on one Redis.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public sealed class ClusterFixture : IAsyncLifetime, IAsyncDisposable
 {
     public const int NodeCount = 3;
 
@@ -20,6 +20,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         RedisConnection = await RedisFixture.ConnectAsync(Redis);
         Nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, NodeCount).Select(_ => ChatNodeProcess.StartAsync(Redis))));
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     public async Task DisposeAsync()
     {

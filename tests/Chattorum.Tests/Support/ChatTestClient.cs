@@ -144,6 +144,50 @@ public sealed class ChatTestClient : IAsyncDisposable
         return acks;
     }
 
+    /// <summary>The answer to a send: its ack or its error. Other frames that come first are dropped.</summary>
+    public async Task<JsonElement> ReplyToAsync(string cid, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        static bool Answers(JsonElement frame, string cid) => frame.TryGetProperty("cid", out var c) && c.GetString() == cid;
+        while (true)
+        {
+            if (_acks.Reader.TryRead(out var ack))
+            {
+                if (Answers(ack, cid))
+                {
+                    return ack;
+                }
+            }
+            else if (_frames.Reader.TryRead(out var frame))
+            {
+                if (Type(frame) == "error" && Answers(frame, cid))
+                {
+                    return frame;
+                }
+            }
+            else
+            {
+                await Task.WhenAny(_acks.Reader.WaitToReadAsync(cts.Token).AsTask(), _frames.Reader.WaitToReadAsync(cts.Token).AsTask());
+                if (cts.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"{Name}: no answer to {cid}");
+                }
+            }
+        }
+    }
+
+    /// <summary>The acks received so far, without waiting.</summary>
+    public List<JsonElement> DrainAcks()
+    {
+        var acks = new List<JsonElement>();
+        while (_acks.Reader.TryRead(out var ack))
+        {
+            acks.Add(ack);
+        }
+
+        return acks;
+    }
+
     /// <summary>Skips frames until one matches.</summary>
     public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, TimeSpan? timeout = null)
     {
