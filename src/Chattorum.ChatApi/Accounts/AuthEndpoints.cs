@@ -14,9 +14,23 @@ public static class AuthEndpoints
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder routes)
     {
         var auth = routes.MapGroup("/api/auth");
-        auth.MapPost("/register", RegisterAsync);
-        auth.MapPost("/login", LoginAsync);
+        auth.MapPost("/register", RegisterAsync).AddEndpointFilter(StoreUnavailable);
+        auth.MapPost("/login", LoginAsync).AddEndpointFilter(StoreUnavailable);
         return routes;
+    }
+
+    /// <summary>Redis away: a clear 503 the client can retry, not a 500.</summary>
+    private static async ValueTask<object?> StoreUnavailable(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            context.HttpContext.Response.Headers.RetryAfter = "1";
+            return Results.Json(new AuthError("unavailable", "the account store is unreachable; try again shortly"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
     private static async Task<IResult> RegisterAsync(Credentials credentials, AccountStore accounts, TokenService tokens)

@@ -312,17 +312,21 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
 
         // Keep sending while the reader joins, so that live messages race the history read.
         using var stop = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sending = Task.Run(async () =>
         {
+            // Bounded, so that the capped stream never trims what this test reads back.
             var n = 0;
-            while (!stop.IsCancellationRequested)
+            while (!stop.IsCancellationRequested && n < 300)
             {
                 await Say(room, writer, $"new {n++}");
+                started.TrySetResult();
             }
 
             return n;
         });
 
+        await started.Task.WaitAsync(Timeout);
         var reader = new RecordingMember("reader");
         var joined = await JoinedAsync(room, reader);
         Assert.Equal(ChatLimits.JoinHistoryCount, joined.GetProperty("history").GetInt32());
