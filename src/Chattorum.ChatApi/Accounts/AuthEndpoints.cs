@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Chattorum.ChatApi.Accounts;
 
@@ -9,7 +10,7 @@ public static class AuthEndpoints
 
     public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, string User);
 
-    public sealed record AuthError(string Error, string Message, string? Field = null);
+    public sealed record AuthError(string Error, string Message, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Field = null);
 
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder routes)
     {
