@@ -121,7 +121,7 @@ public sealed partial class ChatClient
             _metrics.MessageReceived();
             Reply(ServerFrameWriter.Current.Ack(room, id, cid));
         }
-        catch (Exception exception) when (RoomHub.IsBackplaneFailure(exception))
+        catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
             Reply(new FrameError(ErrorCodes.Unavailable, "the message was not accepted: the chat store is unreachable; send it again", "send", cid));
         }

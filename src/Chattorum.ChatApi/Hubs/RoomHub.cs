@@ -88,7 +88,7 @@ public sealed partial class RoomHub
             // Live before any member reads its history, so that history and live events together miss nothing.
             _subscription = await _owner.Backplane.SubscribeAsync(Room, roomEvent => TryPost(HubCommand.Live(roomEvent))).ConfigureAwait(false);
         }
-        catch (Exception exception) when (IsBackplaneFailure(exception))
+        catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
             _subscribeError = exception;
             LogSubscribeFailed(_logger, Room, exception.Message);
@@ -185,7 +185,7 @@ public sealed partial class RoomHub
         {
             result = await _owner.Backplane.LoadAsync(Room, since, ChatLimits.JoinHistoryCount).ConfigureAwait(false);
         }
-        catch (Exception exception) when (IsBackplaneFailure(exception))
+        catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
             result = exception;
         }
@@ -302,7 +302,7 @@ public sealed partial class RoomHub
         {
             result = await _owner.Backplane.ReadAfterAsync(Room, from).ConfigureAwait(false);
         }
-        catch (Exception exception) when (IsBackplaneFailure(exception))
+        catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
             result = exception;
         }
@@ -389,7 +389,7 @@ public sealed partial class RoomHub
                 await _subscription.DisposeAsync().ConfigureAwait(false);
             }
         }
-        catch (Exception exception) when (IsBackplaneFailure(exception))
+        catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
             LogUnsubscribeFailed(_logger, Room, exception.Message);
         }
@@ -401,9 +401,6 @@ public sealed partial class RoomHub
         CancellationToken.None,
         TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
         TaskScheduler.Default);
-
-    internal static bool IsBackplaneFailure(Exception exception) =>
-        exception is StackExchange.Redis.RedisException or TimeoutException or ObjectDisposedException;
 
     private sealed class MemberState(JoinRequest join)
     {
