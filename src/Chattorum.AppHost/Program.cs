@@ -17,9 +17,12 @@ builder.AddProject<Projects.Chattorum_ChatApi>("chatapi")
     .WithReference(messaging).WaitFor(messaging)
     .WithHttpHealthCheck("/health");
 
+// The bot needs only the broker. Quote provider keys are optional secrets, given to the AppHost with
+// `dotnet user-secrets set Parameters:stooq-api-key <key>` (and alphavantage-api-key).
 builder.AddProject<Projects.Chattorum_StockBot>("stockbot")
-    .WithReference(cache).WaitFor(cache)
     .WithReference(messaging).WaitFor(messaging)
+    .WithOptionalSecret("stooq-api-key", "Quotes__Stooq__ApiKey")
+    .WithOptionalSecret("alphavantage-api-key", "Quotes__AlphaVantage__ApiKey")
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -21,6 +21,15 @@ internal static class ChattorumResourceBuilderExtensions
             ? builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRabbitMQ(name).Resource)
             : builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRabbitMQ(name).Resource);
 
+    /// <summary>Passes a secret parameter to the resource as an environment variable, if the AppHost was given one.</summary>
+    public static IResourceBuilder<T> WithOptionalSecret<T>(this IResourceBuilder<T> resource, string parameter, string variable)
+        where T : IResourceWithEnvironment
+    {
+        return string.IsNullOrEmpty(resource.ApplicationBuilder.Configuration[$"Parameters:{parameter}"])
+            ? resource
+            : resource.WithEnvironment(variable, resource.ApplicationBuilder.AddParameter(parameter, secret: true));
+    }
+
     private static bool? useContainers;
 
     private static bool UseContainers(IDistributedApplicationBuilder builder)

@@ -1,7 +1,5 @@
 using Chattorum.ChatApi.Accounts;
-using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Connections;
-using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
 namespace Chattorum.ChatApi;
@@ -14,13 +12,9 @@ public static class ChatEndpoint
     public static async Task HandleAsync(
         HttpContext context,
         OriginPolicy origins,
-        RoomHubs hubs,
-        IRoomBackplane backplane,
+        ChatServices services,
         ChatConnections connections,
-        ChatMetrics metrics,
-        TimeProvider time,
-        IHostApplicationLifetime lifetime,
-        ILogger<ChatClient> logger)
+        IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -54,7 +48,7 @@ public static class ChatEndpoint
             KeepAliveTimeout = ChatLimits.KeepAliveTimeout,
         }).ConfigureAwait(false);
 
-        using var client = new ChatClient(socket, name, hubs, backplane, metrics, time, logger);
+        using var client = new ChatClient(socket, name, services);
         connections.Add(client);
         try
         {

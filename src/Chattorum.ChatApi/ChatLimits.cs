@@ -46,8 +46,18 @@ public static class ChatLimits
     public static readonly TimeSpan PresenceHeartbeat = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// After the Redis connection comes back, hubs catch up from the streams at once and once more after this
-    /// long, in case the channel subscription was restored after the first catch-up read.
+    /// Pub/sub delivers at most once: every hub also reads its stream past its members' cursors this often
+    /// (and at once after a reconnection), so a message the channel dropped arrives late rather than never.
     /// </summary>
-    public static readonly TimeSpan ResyncConfirmDelay = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan ResyncInterval = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a bot reply's request id is remembered, so that a redelivered reply is posted once.</summary>
+    public static readonly TimeSpan ReplyDedupeWindow = TimeSpan.FromDays(1);
+
+    /// <summary>Commands one user may start in each window, across all nodes and connections.</summary>
+    public const int CommandsPerWindow = 5;
+
+    public static readonly TimeSpan CommandWindow = TimeSpan.FromSeconds(10);
+
+    public const int MaxCommandNameLength = 32;
 }

@@ -1,9 +1,12 @@
 using Chattorum.ChatApi.Accounts;
 using Chattorum.ChatApi.Backplane;
+using Chattorum.ChatApi.Commands;
 using Chattorum.ChatApi.Connections;
 using Chattorum.ChatApi.Hubs;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
+using Chattorum.Messaging;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -37,6 +40,11 @@ public static class Extensions
         services.AddHostedService<PresenceHeartbeat>();
         services.AddSingleton<RoomHubs>();
         services.AddSingleton<ChatConnections>();
+        services.AddSingleton<ChatServices>();
+        services.AddSingleton<FixedWindowLimiter>();
+        builder.AddBrokerConnection(whenDown: HealthStatus.Degraded);
+        services.AddSingleton<CommandPublisher>();
+        services.AddHostedService<ReplyConsumer>();
         services.AddSingleton<OriginPolicy>();
         builder.AddAccounts();
         builder.AddTelemetrySources(ChatMetrics.MeterName);

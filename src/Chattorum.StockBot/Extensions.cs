@@ -1,18 +1,18 @@
+using Chattorum.Messaging;
+using Chattorum.StockBot.Quotes;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
 namespace Chattorum.StockBot;
 
 public static class Extensions
 {
-    /// <summary>The broker connection name the AppHost gives RabbitMQ.</summary>
-    public const string MessagingConnectionName = "messaging";
-
-    /// <summary>
-    /// Connects to RabbitMQ (the connection's health check makes <c>/health</c> report the broker)
-    /// and starts the worker. Answering commands comes with the commands issue.
-    /// </summary>
+    /// <summary>The broker connection (a bot without it is not ready), the quote service, and the command consumer.</summary>
     public static IHostApplicationBuilder AddStockBot(this IHostApplicationBuilder builder)
     {
-        builder.AddRabbitMQClient(MessagingConnectionName);
-        builder.Services.AddHostedService<StockBotWorker>();
+        builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy);
+        builder.AddStockQuotes();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<StockCommandConsumer>();
         return builder;
     }
 }

@@ -1,9 +1,4 @@
 using Chattorum.StockBot;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.AddServiceDefaults();
-builder.AddStockBot();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
+var app = StockBotApplication.Build(args);
 app.Run();

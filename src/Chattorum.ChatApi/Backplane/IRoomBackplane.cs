@@ -14,6 +14,9 @@ public interface IRoomBackplane
     /// </summary>
     Task<string> PublishAsync(string room, string user, string text);
 
+    /// <summary>Like <see cref="PublishAsync"/>, but at most once per <paramref name="onceKey"/> (a bot reply's request id).</summary>
+    Task<string> PublishOnceAsync(string room, string user, string text, string onceKey);
+
     /// <summary>Delivers the room's events to <paramref name="onEvent"/>, one at a time, in the room's order.</summary>
     Task<IAsyncDisposable> SubscribeAsync(string room, Action<RoomEvent> onEvent);
 

@@ -19,4 +19,7 @@ public static class RedisKeys
     public static string MemberNodesPrefix(string room) => $"chattorum:room:{{{room}}}:member:";
 
     public static RedisKey MemberNodes(string room, string user) => MemberNodesPrefix(room) + user;
+
+    /// <summary>Marks a bot's reply as posted, by request id (in the room's slot, beside its stream).</summary>
+    public static RedisKey Reply(string room, string requestId) => $"chattorum:room:{{{room}}}:reply:{requestId}";
 }

@@ -37,6 +37,23 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
         return id.ToString();
     }
 
+    public async Task<string> PublishOnceAsync(string room, string user, string text, string onceKey)
+    {
+        var prefix = ServerFrameWriter.Current.MessagePrefix(room, user, text);
+        var id = await _redis.GetDatabase().ScriptEvaluateAsync(RoomScripts.PublishOnce, new
+        {
+            stream = RedisKeys.Stream(room),
+            channel = RedisKeys.Events(room).ToString(),
+            maxLength = ChatLimits.RoomStreamLength,
+            user,
+            text,
+            prefix,
+            once = RedisKeys.Reply(room, onceKey),
+            onceSeconds = (long)ChatLimits.ReplyDedupeWindow.TotalSeconds,
+        }).ConfigureAwait(false);
+        return id.ToString();
+    }
+
     public async Task<IAsyncDisposable> SubscribeAsync(string room, Action<RoomEvent> onEvent)
     {
         var queue = await _redis.GetSubscriber().SubscribeAsync(RedisKeys.Events(room)).ConfigureAwait(false);

@@ -10,17 +10,29 @@ internal static class RoomScripts
         local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
         """;
 
-    /// <summary>
-    /// Append to the capped stream and publish the finished frame; returns the id. Each entry also records the
-    /// id before it (<c>p</c>), so that a resume can tell whether anything between was trimmed away.
-    /// </summary>
-    public static readonly LuaScript Publish = LuaScript.Prepare("""
+    // Appends to the capped stream, recording the id before it (p) so a resume can tell whether anything
+    // between was trimmed away, then publishes the finished frame. Leaves the new id in `id`.
+    private const string Append = """
         local last = redis.call('XREVRANGE', @stream, '+', '-', 'COUNT', 1)
         local previous = '0-0'
         if #last > 0 then previous = last[1][1] end
         local id = redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'u', @user, 't', @text, 'p', previous)
         local ms = string.match(id, '^(%d+)')
         redis.call('PUBLISH', @channel, 'm ' .. id .. '\n' .. @prefix .. ',"ts":' .. ms .. ',"id":"' .. id .. '"}')
+        """;
+
+    /// <summary>Append and publish a message; returns its id.</summary>
+    public static readonly LuaScript Publish = LuaScript.Prepare(Append + "\nreturn id");
+
+    /// <summary>
+    /// The same, once per key: a bot's reply delivered twice (a redelivery, a retry) is posted once, and the
+    /// second call returns the first one's id.
+    /// </summary>
+    public static readonly LuaScript PublishOnce = LuaScript.Prepare("""
+        local done = redis.call('GET', @once)
+        if done then return done end
+        """ + "\n" + Append + "\n" + """
+        redis.call('SET', @once, id, 'EX', @onceSeconds)
         return id
         """);
 

@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
 using Chattorum.ChatApi.Backplane;
+using Chattorum.ChatApi.Commands;
+using Chattorum.Messaging;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
@@ -108,16 +110,64 @@ public sealed partial class ChatClient
             return;
         }
 
+        var text = frame.Text!;
+        if (CommandLine.IsCommand(text))
+        {
+            if (CommandLine.TryParse(text, out var command, out var problem))
+            {
+                _ = RunCommandAsync(frame.Room!, command, frame.Cid);
+            }
+            else
+            {
+                Reply(new FrameError(ErrorCodes.BadCommand, problem, "send", frame.Cid));
+            }
+
+            return;
+        }
+
         // Not awaited: a client's sends go to Redis in the order it sent them, over one connection, and the
         // reader goes on meanwhile. The ack follows once the message is stored.
-        _ = PublishAsync(frame.Room!, frame.Text!, frame.Cid);
+        _ = PublishAsync(frame.Room!, CommandLine.Unescape(text), frame.Cid);
+    }
+
+    /// <summary>A command is not a chat message: it goes to whichever bot answers its name, and the sender alone hears how it went.</summary>
+    private async Task RunCommandAsync(string room, ChatCommand command, string? cid)
+    {
+        try
+        {
+            var wait = await _services.Limiter.HitAsync(ChatLimits.CommandWindow, ($"chattorum:commands:user:{User.ToLowerInvariant()}", ChatLimits.CommandsPerWindow)).ConfigureAwait(false);
+            if (wait is not null)
+            {
+                Reply(new FrameError(ErrorCodes.RateLimited, $"at most {ChatLimits.CommandsPerWindow} commands every {ChatLimits.CommandWindow.TotalSeconds:0} seconds", "send", cid));
+                return;
+            }
+        }
+        catch (Exception exception) when (BackplaneFailure.Is(exception))
+        {
+            Reply(new FrameError(ErrorCodes.Unavailable, "the chat store is unreachable; try again shortly", "send", cid));
+            return;
+        }
+
+        var request = new CommandRequest(Guid.CreateVersion7().ToString("N"), room, User, command.Name, command.Argument, _services.Time.GetUtcNow());
+        switch (await _services.Commands.PublishAsync(request).ConfigureAwait(false))
+        {
+            case CommandOutcome.Queued:
+                Reply(ServerFrameWriter.Current.Queued(room, command.Name, request.RequestId, cid));
+                break;
+            case CommandOutcome.Unknown:
+                Reply(new FrameError(ErrorCodes.UnknownCommand, $"no bot answers /{command.Name}", "send", cid));
+                break;
+            default:
+                Reply(new FrameError(ErrorCodes.BotUnreachable, $"the bots are unreachable right now; /{command.Name} was not sent", "send", cid));
+                break;
+        }
     }
 
     private async Task PublishAsync(string room, string text, string? cid)
     {
         try
         {
-            var id = await _backplane.PublishAsync(room, User, text).ConfigureAwait(false);
+            var id = await _services.Backplane.PublishAsync(room, User, text).ConfigureAwait(false);
             _metrics.MessageReceived();
             Reply(ServerFrameWriter.Current.Ack(room, id, cid));
         }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
@@ -15,8 +14,8 @@ namespace Chattorum.ChatApi.Connections;
 public sealed partial class ChatClient : IRoomMember, IDisposable
 {
     private readonly WebSocket _socket;
+    private readonly ChatServices _services;
     private readonly RoomHubs _hubs;
-    private readonly IRoomBackplane _backplane;
     private readonly ChatMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Channel<ReadOnlyMemory<byte>> _sendQueue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(ChatLimits.SendQueueCapacity)
@@ -29,15 +28,15 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     private readonly CancellationTokenSource _closeDeadline = new();
     private CloseRequest? _close;
 
-    public ChatClient(WebSocket socket, string user, RoomHubs hubs, IRoomBackplane backplane, ChatMetrics metrics, TimeProvider time, ILogger<ChatClient> logger)
+    public ChatClient(WebSocket socket, string user, ChatServices services)
     {
         _socket = socket;
         User = user;
-        _hubs = hubs;
-        _backplane = backplane;
-        _metrics = metrics;
-        _logger = logger;
-        _rate = new TokenBucket(ChatLimits.RateBurst, ChatLimits.RatePerSecond, time);
+        _services = services;
+        _hubs = services.Hubs;
+        _metrics = services.Metrics;
+        _logger = services.Logger;
+        _rate = new TokenBucket(ChatLimits.RateBurst, ChatLimits.RatePerSecond, services.Time);
     }
 
     public string User { get; }

@@ -20,7 +20,7 @@ public enum HubCommandKind
     /// <summary>A member's history and member list arrived (or failed to).</summary>
     Loaded,
 
-    /// <summary>The backplane reconnected: read what may have been missed.</summary>
+    /// <summary>Read the stream past the members' cursors: after a reconnection, and periodically.</summary>
     Resync,
 
     /// <summary>The messages missed during a disconnection arrived (or failed to).</summary>
@@ -55,8 +55,9 @@ public readonly record struct HubCommand(
     /// <summary><paramref name="result"/> is a <see cref="RoomSnapshot"/> or the exception that stopped the read.</summary>
     public static HubCommand Loaded(IRoomMember member, object result) => new(HubCommandKind.Loaded, member, Payload: result);
 
-    public static HubCommand Resync() => new(HubCommandKind.Resync);
+    /// <summary>A catch-up read: after a reconnection (missed messages expected), or periodic (a miss means the channel dropped one).</summary>
+    public static HubCommand Resync(bool afterReconnection) => new(HubCommandKind.Resync, Payload: afterReconnection);
 
     /// <summary><paramref name="result"/> is an <see cref="IReadOnlyList{ChatMessage}"/> or the exception that stopped the read.</summary>
-    public static HubCommand Resynced(object result) => new(HubCommandKind.Resynced, Payload: result);
+    public static HubCommand Resynced(object result, bool afterReconnection) => new(HubCommandKind.Resynced, Cid: afterReconnection ? "reconnection" : null, Payload: result);
 }

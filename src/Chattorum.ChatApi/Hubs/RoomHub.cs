@@ -35,6 +35,10 @@ public sealed partial class RoomHub
     // Live events held back while the messages missed during a disconnection are read.
     private List<RoomEvent>? _resyncBuffer;
 
+    // The newest message the channel delivered: the channel keeps order, so a stored message older than it
+    // that never came live was dropped.
+    private StreamId? _lastLive;
+
     internal RoomHub(string room, RoomHubs owner, ILogger logger)
     {
         Room = room;
@@ -135,10 +139,10 @@ public sealed partial class RoomHub
                     OnLoaded(command.Member!, command.Payload!);
                     break;
                 case HubCommandKind.Resync:
-                    StartResync();
+                    StartResync((bool)command.Payload!);
                     break;
                 case HubCommandKind.Resynced:
-                    OnResynced(command.Payload!);
+                    OnResynced(command.Payload!, afterReconnection: command.Cid is not null);
                     break;
             }
 
@@ -232,6 +236,11 @@ public sealed partial class RoomHub
 
     private void OnLive(RoomEvent roomEvent)
     {
+        if (roomEvent.Kind == RoomEventKind.Message && (_lastLive is not { } last || roomEvent.Id > last))
+        {
+            _lastLive = roomEvent.Id;
+        }
+
         if (_resyncBuffer is not null)
         {
             _resyncBuffer.Add(roomEvent);
@@ -263,7 +272,7 @@ public sealed partial class RoomHub
         }
     }
 
-    private void StartResync()
+    private void StartResync(bool afterReconnection)
     {
         if (_resyncBuffer is not null || _subscribeError is not null)
         {
@@ -292,10 +301,10 @@ public sealed partial class RoomHub
         }
 
         _resyncBuffer = [];
-        _ = ReadMissedAsync(from);
+        _ = ReadMissedAsync(from, afterReconnection);
     }
 
-    private async Task ReadMissedAsync(StreamId? from)
+    private async Task ReadMissedAsync(StreamId? from, bool afterReconnection)
     {
         object result;
         try
@@ -307,18 +316,37 @@ public sealed partial class RoomHub
             result = exception;
         }
 
-        TryPost(HubCommand.Resynced(result));
+        TryPost(HubCommand.Resynced(result, afterReconnection));
     }
 
-    private void OnResynced(object result)
+    private void OnResynced(object result, bool afterReconnection)
     {
         var buffered = _resyncBuffer ?? [];
         _resyncBuffer = null;
         if (result is IReadOnlyList<ChatMessage> missed)
         {
+            var dropped = 0;
             foreach (var message in missed)
             {
-                Deliver(new RoomEvent(RoomEventKind.Message, StreamId.Parse(message.Id), null, ServerFrameWriter.Current.Message(message)));
+                var id = StreamId.Parse(message.Id);
+                if (buffered.Exists(e => e.Kind == RoomEventKind.Message && e.Id == id))
+                {
+                    continue;
+                }
+
+                if (_lastLive is { } last && id < last)
+                {
+                    dropped++;
+                }
+
+                Deliver(new RoomEvent(RoomEventKind.Message, id, null, ServerFrameWriter.Current.Message(message)));
+            }
+
+            if (dropped > 0 && !afterReconnection)
+            {
+                // The channel dropped messages while connected: take a fresh subscription.
+                LogChannelMissed(_logger, Room, dropped);
+                _ = ResubscribeAsync();
             }
         }
         else
@@ -380,6 +408,31 @@ public sealed partial class RoomHub
         }
     }
 
+    private async Task ResubscribeAsync()
+    {
+        var old = _subscription;
+        try
+        {
+            var fresh = await _owner.Backplane.SubscribeAsync(Room, roomEvent => TryPost(HubCommand.Live(roomEvent))).ConfigureAwait(false);
+            if (Volatile.Read(ref _pending) < 0)
+            {
+                // The hub retired meanwhile and already let go of its subscription.
+                await fresh.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            _subscription = fresh;
+            if (old is not null)
+            {
+                await old.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (BackplaneFailure.Is(exception))
+        {
+            LogSubscribeFailed(_logger, Room, exception.Message);
+        }
+    }
+
     private async Task UnsubscribeAsync()
     {
         try
@@ -430,6 +483,9 @@ public sealed partial class RoomHub
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: a join could not read the history: {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: the channel missed {Count} messages; they were read from the stream")]
+    private static partial void LogChannelMissed(ILogger logger, string room, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: catching up after a reconnection failed: {Reason}")]
     private static partial void LogResyncFailed(ILogger logger, string room, string reason);

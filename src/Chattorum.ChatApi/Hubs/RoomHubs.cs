@@ -17,6 +17,7 @@ public sealed class RoomHubs : IDisposable
         Metrics = metrics;
         _logger = logger;
         Backplane.Reconnected += OnReconnected;
+        _ = ResyncPeriodicallyAsync();
     }
 
     internal IRoomBackplane Backplane { get; }
@@ -77,18 +78,18 @@ public sealed class RoomHubs : IDisposable
         _disposed.Dispose();
     }
 
-    private void OnReconnected()
-    {
-        ResyncAll();
-        _ = ConfirmResyncAsync();
-    }
+    private void OnReconnected() => ResyncAll(afterReconnection: true);
 
-    private async Task ConfirmResyncAsync()
+    /// <summary>Runs until disposed: the periodic catch-up of every hub.</summary>
+    private async Task ResyncPeriodicallyAsync()
     {
         try
         {
-            await Task.Delay(ChatLimits.ResyncConfirmDelay, _disposed.Token).ConfigureAwait(false);
-            ResyncAll();
+            using var timer = new PeriodicTimer(ChatLimits.ResyncInterval);
+            while (await timer.WaitForNextTickAsync(_disposed.Token).ConfigureAwait(false))
+            {
+                ResyncAll(afterReconnection: false);
+            }
         }
         catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
         {
@@ -96,11 +97,11 @@ public sealed class RoomHubs : IDisposable
         }
     }
 
-    private void ResyncAll()
+    private void ResyncAll(bool afterReconnection)
     {
         foreach (var hub in _hubs.Values)
         {
-            hub.TryPost(HubCommand.Resync());
+            hub.TryPost(HubCommand.Resync(afterReconnection));
         }
     }
 }

@@ -13,4 +13,7 @@ public static class ErrorCodes
     public const string TooManyRooms = "too_many_rooms";
     public const string RateLimited = "rate_limited";
     public const string Unavailable = "unavailable";
+    public const string BadCommand = "bad_command";
+    public const string UnknownCommand = "unknown_command";
+    public const string BotUnreachable = "bot_unreachable";
 }

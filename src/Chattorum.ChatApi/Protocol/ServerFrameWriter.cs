@@ -100,6 +100,18 @@ public sealed class ServerFrameWriter
         return End();
     }
 
+    /// <summary>A command was handed to the bots; the answer will come as a message in the room.</summary>
+    public byte[] Queued(string room, string command, string requestId, string? cid)
+    {
+        var json = Begin();
+        json.WriteString("type"u8, "queued"u8);
+        json.WriteString("room"u8, room);
+        json.WriteString("command"u8, command);
+        json.WriteString("request"u8, requestId);
+        WriteCid(json, cid);
+        return End();
+    }
+
     public byte[] Presence(string room, string user, bool joined)
     {
         var json = Begin();

@@ -1,0 +1,15 @@
+using Chattorum.ChatApi.Backplane;
+using Chattorum.ChatApi.Commands;
+using Chattorum.ChatApi.Hubs;
+
+namespace Chattorum.ChatApi.Connections;
+
+/// <summary>What every connection of this node works with.</summary>
+public sealed record ChatServices(
+    RoomHubs Hubs,
+    IRoomBackplane Backplane,
+    CommandPublisher Commands,
+    FixedWindowLimiter Limiter,
+    ChatMetrics Metrics,
+    TimeProvider Time,
+    ILogger<ChatClient> Logger);

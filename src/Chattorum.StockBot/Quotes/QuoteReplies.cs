@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace Chattorum.StockBot.Quotes;
+
+/// <summary>Every text the bot answers a <c>/stock=</c> command with.</summary>
+public static class QuoteReplies
+{
+    /// <summary>The command came without a symbol.</summary>
+    public const string Usage = "Usage: /stock=AAPL (a stock symbol; add a market such as .UK for stocks outside the US)";
+
+    /// <summary>The argument is not a symbol (see <see cref="StockSymbol"/>).</summary>
+    public const string BadSymbol =
+        "That is not a stock symbol: use up to 12 letters, digits or '-', optionally with a market such as .US or .UK, e.g. /stock=AAPL";
+
+    /// <summary>Every provider that could answer failed.</summary>
+    public const string Unavailable = "Stock quotes are unavailable right now; try again in a minute";
+
+    /// <summary>Every provider that could answer has its circuit open: answered at once, no provider asked.</summary>
+    public const string TemporarilyUnavailable = "Stock quotes are temporarily unavailable after repeated provider failures; try again in a minute";
+
+    public static string UnknownSymbol(string symbol) => $"I don't know the stock symbol {symbol}";
+
+    /// <summary><c>AAPL.US quote is $93.42 per share</c>.</summary>
+    public static string Quote(string symbol, decimal price) =>
+        string.Create(CultureInfo.InvariantCulture, $"{symbol} quote is ${FormatPrice(price)} per share");
+
+    /// <summary>Invariant culture, no grouping, at least two decimals, more only when the price has them: 93.4 -> 93.40, 0.0012 -> 0.0012.</summary>
+    public static string FormatPrice(decimal price) => price.ToString("0.00##########", CultureInfo.InvariantCulture);
+}
