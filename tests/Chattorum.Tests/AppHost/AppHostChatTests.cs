@@ -28,4 +28,18 @@ public class AppHostChatTests(AppHostFixture fixture)
         var reply = await alice.WaitForAsync(f => IsMessageIn(f, "lobby") && f.GetProperty("user").GetString() == "bob");
         Assert.Equal(("bob", "hi alice"), (reply.GetProperty("user").GetString(), reply.GetProperty("text").GetString()));
     }
+
+    [Fact]
+    public async Task A_stock_command_goes_through_rabbitmq_to_the_bot_and_its_answer_comes_back()
+    {
+        // No internet here: the real providers cannot answer, so the bot says so; what matters is the round trip.
+        await using var carol = await ConnectAsync(ChatApi, "carol");
+        await carol.JoinAsync("market");
+        var cid = await carol.SendMessageAsync("market", "/stock=AAPL");
+        var queued = await carol.WaitForAsync(f => f.TryGetProperty("cid", out var c) && c.GetString() == cid);
+        Assert.Equal("queued", Type(queued));
+        var answer = await carol.WaitForAsync(f => IsMessageIn(f, "market"), TimeSpan.FromSeconds(60));
+        Assert.Equal("StockBot", answer.GetProperty("user").GetString());
+        Assert.Contains("unavailable", answer.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
 }
