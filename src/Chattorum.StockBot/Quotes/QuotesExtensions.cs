@@ -42,7 +42,7 @@ public static class QuotesExtensions
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Chattorum-StockBot/1.0");
         });
 #pragma warning disable EXTEXP0001 // Experimental in Microsoft.Extensions.Http.Resilience 10.x; the one way to undo ConfigureHttpClientDefaults.
-        //client.RemoveAllResilienceHandlers();
+        client.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
     }
 }

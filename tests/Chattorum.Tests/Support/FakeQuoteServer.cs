@@ -159,6 +159,7 @@ public sealed class FakeQuoteServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, decimal> _prices = new(StringComparer.OrdinalIgnoreCase);
     private long _slowDelayTicks = TimeSpan.FromSeconds(30).Ticks;
+    private int _disposed;
 
     private FakeQuoteServer(WebApplication app) => _app = app;
 
@@ -231,6 +232,11 @@ public sealed class FakeQuoteServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
         {
@@ -375,7 +381,7 @@ public sealed class FakeQuoteServer : IAsyncDisposable
         }
     }
 
-    /// <summary>False when the client went away or the server is stopping.</summary>
+    /// <summary>False when the client went away or the server is stopping (the connection is then dropped).</summary>
     private async Task<bool> WaitSlowAsync(HttpContext context)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
@@ -386,6 +392,7 @@ public sealed class FakeQuoteServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            context.Abort();
             return false;
         }
     }

@@ -58,9 +58,17 @@ internal sealed class QuotesHost : IAsyncDisposable
         return new QuotesHost(host);
     }
 
+    /// <summary>
+    /// Bounded in real time: a Polly pipeline from a registry waits for its executions on the (fake) clock when
+    /// disposed, so a client that kept the standard resilience handler would otherwise hang the test run.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync();
-        _host.Dispose();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await _host.StopAsync(deadline.Token);
+        }
+
+        await ((IAsyncDisposable)_host).DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
