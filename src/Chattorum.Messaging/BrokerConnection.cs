@@ -19,6 +19,7 @@ public sealed partial class BrokerConnection(IConfiguration configuration, IHost
 
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly TaskCompletionSource<IConnection> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnection? _connection;
@@ -92,8 +93,16 @@ public sealed partial class BrokerConnection(IConfiguration configuration, IHost
         _connected.TrySetCanceled(cancellationToken);
         if (_connection is not null)
         {
-            await _connection.CloseAsync(cancellationToken).ConfigureAwait(false);
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                // A broker that is away (or a recovery in progress) must not hold up the service's shutdown.
+                await _connection.CloseAsync(CloseTimeout).WaitAsync(CloseTimeout * 2, cancellationToken).ConfigureAwait(false);
+                await _connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is TimeoutException or OperationCanceledException or AlreadyClosedException or IOException)
+            {
+                LogCloseFailed(logger, exception.Message);
+            }
         }
     }
 
@@ -108,6 +117,9 @@ public sealed partial class BrokerConnection(IConfiguration configuration, IHost
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ connection lost: {Reason}; recovering")]
     private static partial void LogConnectionLost(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the RabbitMQ connection failed: {Reason}")]
+    private static partial void LogCloseFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RabbitMQ connection recovered")]
     private static partial void LogRecovered(ILogger logger);

@@ -25,7 +25,8 @@ public class BrokerFailureTests(ITestOutputHelper output)
                 return clock.Elapsed;
             }
 
-            Assert.Equal("bot_unreachable", answer.GetProperty("code").GetString());
+            // Refused while the node has no broker; past the per-user command limit the probe waits its turn.
+            Assert.Contains(answer.GetProperty("code").GetString(), new[] { "bot_unreachable", "rate_limited" });
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the chat node never got the broker back");
             await Task.Delay(TimeSpan.FromSeconds(1));
         }

@@ -4,8 +4,13 @@ using RabbitMQ.Client;
 namespace Chattorum.Tests.Commands;
 
 /// <summary>Redis, RabbitMQ, the fake quote providers, two chat nodes and the StockBot, all real.</summary>
-public sealed class CommandsFixture : IAsyncLifetime, IAsyncDisposable
+public sealed class CommandsFixture(params string[] botSettings) : IAsyncLifetime, IAsyncDisposable
 {
+    public CommandsFixture()
+        : this([])
+    {
+    }
+
     public RedisServer Redis { get; private set; } = null!;
 
     public RabbitMqServer Broker { get; private set; } = null!;
@@ -28,7 +33,7 @@ public sealed class CommandsFixture : IAsyncLifetime, IAsyncDisposable
         Quotes = await quotes;
         NodeA = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ConnectionString);
         NodeB = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ConnectionString);
-        await StartBotAsync();
+        await StartBotAsync(botSettings);
     }
 
     public async Task StartBotAsync(params string[] settings) => Bot = await StockBotHost.StartAsync(Broker, Quotes, settings);
