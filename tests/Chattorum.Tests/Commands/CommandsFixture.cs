@@ -4,12 +4,17 @@ using RabbitMQ.Client;
 namespace Chattorum.Tests.Commands;
 
 /// <summary>Redis, RabbitMQ, the fake quote providers, two chat nodes and the StockBot, all real.</summary>
-public sealed class CommandsFixture(params string[] botSettings) : IAsyncLifetime, IAsyncDisposable
+public sealed class CommandsFixture : IAsyncLifetime, IAsyncDisposable
 {
+    private readonly string[] _botSettings;
+
     public CommandsFixture()
         : this([])
     {
     }
+
+    /// <summary>For a test of its own: the bot started with these settings.</summary>
+    internal CommandsFixture(params string[] botSettings) => _botSettings = botSettings;
 
     public RedisServer Redis { get; private set; } = null!;
 
@@ -33,7 +38,7 @@ public sealed class CommandsFixture(params string[] botSettings) : IAsyncLifetim
         Quotes = await quotes;
         NodeA = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ConnectionString);
         NodeB = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ConnectionString);
-        await StartBotAsync(botSettings);
+        await StartBotAsync(_botSettings);
     }
 
     public async Task StartBotAsync(params string[] settings) => Bot = await StockBotHost.StartAsync(Broker, Quotes, settings);

@@ -171,8 +171,7 @@ public class BadInputEndToEndTests(ChatServerFixture fixture) : IClassFixture<Ch
         var errors = await client.CollectAsync(f => Type(f) == "error", 4);
         Assert.All(errors, e => Assert.Equal(("rate_limited", "send"), (e.GetProperty("code").GetString(), e.GetProperty("frame").GetString())));
 
-        // Backing off: one frame a second later is welcome again.
-        await client.WaitForAsync(f => Type(f) == "message" && f.GetProperty("text").GetString() == $"m{ChatLimits.RateBurst - 2}");
+        // Backing off: a frame a moment later is welcome again.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
