@@ -30,6 +30,19 @@ public sealed partial class BrokerConnection(IConfiguration configuration, IHost
     /// <summary>Completes once the first connection is made.</summary>
     public Task<IConnection> Connected => _connected.Task;
 
+    /// <summary>The connection once it is made, or null if the service stops first.</summary>
+    public async Task<IConnection?> WaitConnectedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await _connected.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!Uri.TryCreate(configuration.GetConnectionString(ConnectionName), UriKind.Absolute, out var uri))

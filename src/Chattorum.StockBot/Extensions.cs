@@ -12,7 +12,18 @@ public static class Extensions
         builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy);
         builder.AddStockQuotes();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddHostedService<StockCommandConsumer>();
+        builder.Services.AddSingleton<StockCommandConsumer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StockCommandConsumer>());
+        builder.Services.AddHealthChecks().AddCheck<ConsumingHealthCheck>("stock-consumer");
         return builder;
+    }
+
+    /// <summary>Ready only once the bot consumes its queue.</summary>
+    private sealed class ConsumingHealthCheck(StockCommandConsumer consumer) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(consumer.IsConsuming
+                ? HealthCheckResult.Healthy($"consuming {CommandTopology.BotQueue(StockCommandConsumer.Command)}")
+                : HealthCheckResult.Unhealthy("not consuming its queue yet"));
     }
 }

@@ -25,15 +25,14 @@ public sealed partial class StockCommandConsumer(BrokerConnection broker, Confir
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly AnsweredRequests _answered = new(RememberedAnswers);
+    private volatile bool _consuming;
+
+    /// <summary>True once the bot's queue is declared, bound and consumed: from then on <c>/stock</c> reaches it.</summary>
+    public bool IsConsuming => _consuming;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        IConnection connection;
-        try
-        {
-            connection = await broker.Connected.WaitAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
+        if (await broker.WaitConnectedAsync(stoppingToken).ConfigureAwait(false) is not { } connection)
         {
             return;
         }
@@ -47,6 +46,7 @@ public sealed partial class StockCommandConsumer(BrokerConnection broker, Confir
         var consumer = new AsyncEventingBasicConsumer(requests);
         consumer.ReceivedAsync += (_, delivery) => HandleAsync(requests, delivery, stoppingToken);
         await requests.BasicConsumeAsync(queue, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
+        _consuming = true;
         LogConsuming(logger, queue);
 
         try

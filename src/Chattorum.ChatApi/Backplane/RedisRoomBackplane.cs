@@ -22,25 +22,16 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 
     public event Action? Reconnected;
 
-    public async Task<string> PublishAsync(string room, string user, string text)
-    {
-        var prefix = ServerFrameWriter.Current.MessagePrefix(room, user, text);
-        var id = await _redis.GetDatabase().ScriptEvaluateAsync(RoomScripts.Publish, new
-        {
-            stream = RedisKeys.Stream(room),
-            channel = RedisKeys.Events(room).ToString(),
-            maxLength = ChatLimits.RoomStreamLength,
-            user,
-            text,
-            prefix,
-        }).ConfigureAwait(false);
-        return id.ToString();
-    }
+    public Task<string> PublishAsync(string room, string user, string text) =>
+        AppendAsync(RoomScripts.Publish, room, user, text, onceKey: null);
 
-    public async Task<string> PublishOnceAsync(string room, string user, string text, string onceKey)
+    public Task<string> PublishOnceAsync(string room, string user, string text, string onceKey) =>
+        AppendAsync(RoomScripts.PublishOnce, room, user, text, onceKey);
+
+    private async Task<string> AppendAsync(LuaScript script, string room, string user, string text, string? onceKey)
     {
         var prefix = ServerFrameWriter.Current.MessagePrefix(room, user, text);
-        var id = await _redis.GetDatabase().ScriptEvaluateAsync(RoomScripts.PublishOnce, new
+        var id = await _redis.GetDatabase().ScriptEvaluateAsync(script, new
         {
             stream = RedisKeys.Stream(room),
             channel = RedisKeys.Events(room).ToString(),
@@ -48,7 +39,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
             user,
             text,
             prefix,
-            once = RedisKeys.Reply(room, onceKey),
+            once = RedisKeys.Reply(room, onceKey ?? string.Empty),
             onceSeconds = (long)ChatLimits.ReplyDedupeWindow.TotalSeconds,
         }).ConfigureAwait(false);
         return id.ToString();

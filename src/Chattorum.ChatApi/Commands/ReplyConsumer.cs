@@ -19,12 +19,7 @@ public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplan
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        IConnection connection;
-        try
-        {
-            connection = await broker.Connected.WaitAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
+        if (await broker.WaitConnectedAsync(stoppingToken).ConfigureAwait(false) is not { } connection)
         {
             return;
         }

@@ -1,5 +1,10 @@
 using Chattorum.StockBot;
+using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chattorum.Tests.Support;
 
@@ -27,6 +32,11 @@ public sealed class StockBotHost : IAsyncDisposable
         ];
         var app = StockBotApplication.Build(args);
         await app.StartAsync();
+
+        // Ready when its health says so: connected and consuming its queue (before that, /stock is an unknown command).
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        await Eventually.EqualAsync(HttpStatusCode.OK, async () => (await http.GetAsync(new Uri("/health", UriKind.Relative))).StatusCode, TimeSpan.FromSeconds(60));
         return new StockBotHost(app);
     }
 
