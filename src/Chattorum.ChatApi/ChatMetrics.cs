@@ -14,8 +14,13 @@ public sealed class ChatMetrics
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _rejected;
+    private readonly Histogram<double> _fanOut;
+    private readonly Histogram<double> _redisAppend;
+    private readonly Counter<long> _reconnects;
+    private readonly Counter<long> _commands;
+    private readonly Counter<long> _replies;
 
-    public ChatMetrics(IMeterFactory meterFactory)
+    public ChatMetrics(IMeterFactory meterFactory, Connections.ChatConnections connections)
     {
         var meter = meterFactory.Create(MeterName);
         _connections = meter.CreateUpDownCounter<long>("chat.connections", "{connection}", "Open WebSocket connections");
@@ -25,6 +30,12 @@ public sealed class ChatMetrics
         _slowConsumers = meter.CreateCounter<long>("chat.clients.slow_disconnects", "{connection}", "Connections dropped because their send queue was full");
         _rateLimited = meter.CreateCounter<long>("chat.frames.rate_limited", "{frame}", "Client frames refused by the per-connection rate limit");
         _rejected = meter.CreateCounter<long>("chat.frames.rejected", "{frame}", "Client frames refused as invalid, by error code");
+        _fanOut = meter.CreateHistogram<double>("chat.fanout.duration", "s", "Time a hub takes to queue one message to every member on this node");
+        _redisAppend = meter.CreateHistogram<double>("chat.redis.append.duration", "s", "Time to append and publish a message in Redis, until acked");
+        _reconnects = meter.CreateCounter<long>("chat.backplane.reconnects", "{reconnect}", "Times the Redis subscription connection came back");
+        _commands = meter.CreateCounter<long>("chat.commands.published", "{command}", "Commands handed to RabbitMQ, by outcome (queued, unknown, unreachable)");
+        _replies = meter.CreateCounter<long>("chat.commands.answered", "{reply}", "Bot replies posted into rooms");
+        meter.CreateObservableGauge("chat.send_queue.depth", connections.QueuedFrames, "{frame}", "Frames waiting in the send queues of this node's connections");
     }
 
     public void ConnectionOpened() => _connections.Add(1);
@@ -37,7 +48,19 @@ public sealed class ChatMetrics
 
     public void MessageReceived() => _received.Add(1);
 
-    public void MessagesDelivered(int count) => _delivered.Add(count);
+    public void MessagesDelivered(int count, TimeSpan fanOut)
+    {
+        _delivered.Add(count);
+        _fanOut.Record(fanOut.TotalSeconds);
+    }
+
+    public void RedisAppended(TimeSpan duration) => _redisAppend.Record(duration.TotalSeconds);
+
+    public void BackplaneReconnected() => _reconnects.Add(1);
+
+    public void CommandPublished(string outcome) => _commands.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void ReplyPosted(string bot) => _replies.Add(1, new KeyValuePair<string, object?>("chat.bot", bot));
 
     public void SlowConsumerDisconnected() => _slowConsumers.Add(1);
 

@@ -11,6 +11,7 @@ public static class Extensions
     {
         builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy);
         builder.AddStockQuotes();
+        builder.AddTelemetrySources(BotTelemetry.Name);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<StockCommandConsumer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StockCommandConsumer>());

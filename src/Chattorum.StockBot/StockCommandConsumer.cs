@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chattorum.Messaging;
 using Chattorum.StockBot.Quotes;
 using RabbitMQ.Client;
@@ -11,7 +12,12 @@ namespace Chattorum.StockBot;
 /// bounded prefetch and manual acks sent only after the reply is confirmed by the broker. A message that is
 /// not a request is dead-lettered at once; a redelivered request is acked without a second answer.
 /// </summary>
-public sealed partial class StockCommandConsumer(BrokerConnection broker, ConfirmingPublisher replies, IStockQuotes quotes, ILogger<StockCommandConsumer> logger) : BackgroundService
+public sealed partial class StockCommandConsumer(
+    BrokerConnection broker,
+    ConfirmingPublisher replies,
+    IStockQuotes quotes,
+    BotMetrics metrics,
+    ILogger<StockCommandConsumer> logger) : BackgroundService
 {
     public const string Command = "stock";
 
@@ -61,34 +67,48 @@ public sealed partial class StockCommandConsumer(BrokerConnection broker, Confir
 
     private async Task HandleAsync(IChannel requests, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var activity = BotTelemetry.StartProcess(
+            CommandTopology.BotQueue(Command), delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
         if (!CommandMessages.TryRead(delivery.Body.Span, out CommandRequest? request) || request.Command != Command)
         {
             LogDeadLettered(logger, delivery.BasicProperties.MessageId);
+            activity?.SetStatus(ActivityStatusCode.Error, "not a stock request");
             await requests.BasicRejectAsync(delivery.DeliveryTag, requeue: false, stoppingToken).ConfigureAwait(false);
+            metrics.Handled("dead_lettered", Stopwatch.GetElapsedTime(started));
             return;
         }
 
         try
         {
+            var outcome = "duplicate";
             if (!_answered.Contains(request.RequestId))
             {
                 var text = await quotes.AnswerAsync(request.Argument, stoppingToken).ConfigureAwait(false);
                 var reply = new CommandReply(request.RequestId, request.Room, BotName, text);
-                await replies.PublishAsync(
-                    exchange: string.Empty,
-                    routingKey: CommandTopology.RepliesQueue,
-                    MessageHeaders.ForReply(reply, System.Diagnostics.Activity.Current),
-                    CommandMessages.Serialize(reply),
-                    stoppingToken).ConfigureAwait(false);
+                using (var publish = BotTelemetry.StartPublish(CommandTopology.RepliesQueue, reply.RequestId))
+                {
+                    await replies.PublishAsync(
+                        exchange: string.Empty,
+                        routingKey: CommandTopology.RepliesQueue,
+                        MessageHeaders.ForReply(reply, publish ?? Activity.Current),
+                        CommandMessages.Serialize(reply),
+                        stoppingToken).ConfigureAwait(false);
+                }
+
                 _answered.Add(request.RequestId);
+                outcome = "answered";
             }
 
             await requests.BasicAckAsync(delivery.DeliveryTag, multiple: false, stoppingToken).ConfigureAwait(false);
+            metrics.Handled(outcome, Stopwatch.GetElapsedTime(started));
         }
         catch (Exception exception) when (exception is BrokerUnavailableException or PublishException)
         {
             // The reply was not confirmed: hand the request back to be answered again, after a pause.
             LogNotAnswered(logger, request.RequestId, exception.Message);
+            activity?.SetStatus(ActivityStatusCode.Error, "reply not confirmed");
+            metrics.Handled("retried", Stopwatch.GetElapsedTime(started));
             await GiveBackAsync(requests, delivery.DeliveryTag).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException or IOException)

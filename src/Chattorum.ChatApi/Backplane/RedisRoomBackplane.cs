@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chattorum.ChatApi.Protocol;
 using StackExchange.Redis;
 
@@ -11,11 +12,13 @@ namespace Chattorum.ChatApi.Backplane;
 public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 {
     private readonly IConnectionMultiplexer _redis;
+    private readonly ChatMetrics _metrics;
     private readonly ILogger<RedisRoomBackplane> _logger;
 
-    public RedisRoomBackplane(IConnectionMultiplexer redis, ILogger<RedisRoomBackplane> logger)
+    public RedisRoomBackplane(IConnectionMultiplexer redis, ChatMetrics metrics, ILogger<RedisRoomBackplane> logger)
     {
         _redis = redis;
+        _metrics = metrics;
         _logger = logger;
         _redis.ConnectionRestored += OnConnectionRestored;
     }
@@ -30,6 +33,8 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 
     private async Task<string> AppendAsync(LuaScript script, string room, string user, string text, string? onceKey)
     {
+        using var activity = ChatTelemetry.StartRedisPublish(room);
+        var started = Stopwatch.GetTimestamp();
         var prefix = ServerFrameWriter.Current.MessagePrefix(room, user, text);
         var id = await _redis.GetDatabase().ScriptEvaluateAsync(script, new
         {
@@ -41,7 +46,12 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
             prefix,
             once = RedisKeys.Reply(room, onceKey ?? string.Empty),
             onceSeconds = (long)ChatLimits.ReplyDedupeWindow.TotalSeconds,
+
+            // The trace context crosses Redis inside the envelope, so every node's delivery joins the sender's trace.
+            trace = Activity.Current?.Id ?? "-",
         }).ConfigureAwait(false);
+        _metrics.RedisAppended(Stopwatch.GetElapsedTime(started));
+        activity?.SetTag("messaging.message.id", id.ToString());
         return id.ToString();
     }
 
@@ -118,6 +128,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
         if (args.ConnectionType == ConnectionType.Subscription)
         {
             LogReconnected(_logger, args.EndPoint?.ToString());
+            _metrics.BackplaneReconnected();
             Reconnected?.Invoke();
         }
     }

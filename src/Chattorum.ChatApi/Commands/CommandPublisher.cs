@@ -23,23 +23,27 @@ public sealed partial class CommandPublisher(ConfirmingPublisher publisher, ILog
 {
     public async Task<CommandOutcome> PublishAsync(CommandRequest request)
     {
+        var routingKey = CommandTopology.RoutingKey(request.Command);
+        using var activity = ChatTelemetry.StartAmqpPublish(CommandTopology.CommandsExchange, routingKey, request.RequestId);
         try
         {
             await publisher.PublishAsync(
                 CommandTopology.CommandsExchange,
-                CommandTopology.RoutingKey(request.Command),
-                MessageHeaders.ForRequest(request, System.Diagnostics.Activity.Current),
+                routingKey,
+                MessageHeaders.ForRequest(request, activity ?? System.Diagnostics.Activity.Current),
                 CommandMessages.Serialize(request),
                 CancellationToken.None).ConfigureAwait(false);
             return CommandOutcome.Queued;
         }
         catch (PublishReturnException)
         {
+            activity.Fail("no bot is bound for the command");
             return CommandOutcome.Unknown;
         }
         catch (BrokerUnavailableException exception)
         {
             LogPublishFailed(logger, request.Command, exception.Message);
+            activity.Fail("RabbitMQ unreachable");
             return CommandOutcome.Unreachable;
         }
     }

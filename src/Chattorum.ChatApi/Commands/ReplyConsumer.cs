@@ -12,7 +12,7 @@ namespace Chattorum.ChatApi.Commands;
 /// into its room through Redis, so that the clients of every node see it in the room's order. A reply is
 /// acked only once it is stored; one that can never be posted is dead-lettered.
 /// </summary>
-public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplane backplane, ILogger<ReplyConsumer> logger) : BackgroundService
+public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplane backplane, ChatMetrics metrics, ILogger<ReplyConsumer> logger) : BackgroundService
 {
     private const ushort Prefetch = 32;
     private static readonly TimeSpan RedisRetryDelay = TimeSpan.FromSeconds(1);
@@ -43,10 +43,13 @@ public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplan
 
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
+        using var activity = ChatTelemetry.StartAmqpProcess(
+            CommandTopology.RepliesQueue, delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
         var problem = CommandMessages.TryRead(delivery.Body.Span, out CommandReply? reply) ? Problem(reply) : "not a reply";
         if (reply is null || problem is not null)
         {
             LogRejected(logger, delivery.BasicProperties.MessageId, problem ?? "not a reply");
+            activity.Fail(problem ?? "not a reply");
             await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false).ConfigureAwait(false);
             return;
         }
@@ -55,11 +58,13 @@ public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplan
         {
             await backplane.PublishOnceAsync(reply.Room, reply.Bot, reply.Text, reply.RequestId).ConfigureAwait(false);
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+            metrics.ReplyPosted(reply.Bot);
         }
         catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
             // Redis is away: give the reply back, after a pause rather than in a tight loop.
             LogRedisUnavailable(logger, reply.RequestId, exception.Message);
+            activity.Fail("Redis unavailable");
             await Task.Delay(RedisRetryDelay).ConfigureAwait(false);
             await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
         }

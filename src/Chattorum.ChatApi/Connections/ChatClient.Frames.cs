@@ -45,7 +45,11 @@ public sealed partial class ChatClient
                 Leave(frame);
                 break;
             case ClientFrameType.Send:
-                Send(frame);
+                using (ChatTelemetry.StartFrame("send", frame.Room))
+                {
+                    Send(frame);
+                }
+
                 break;
             case ClientFrameType.Ping:
                 Reply(ServerFrameWriter.Current.Pong(frame.Cid));
@@ -72,6 +76,7 @@ public sealed partial class ChatClient
         }
 
         _rooms.Add(room);
+        using var activity = ChatTelemetry.StartFrame("join", room);
         var request = new JoinRequest(frame.Cid, frame.Since, new TaskCompletionSource<JoinOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         _hubs.Post(room, HubCommand.Register(this, request));
         var outcome = await request.Outcome.Task.ConfigureAwait(false);
@@ -149,7 +154,9 @@ public sealed partial class ChatClient
         }
 
         var request = new CommandRequest(Guid.CreateVersion7().ToString("N"), room, User, command.Name, command.Argument, _services.Time.GetUtcNow());
-        switch (await _services.Commands.PublishAsync(request).ConfigureAwait(false))
+        var outcome = await _services.Commands.PublishAsync(request).ConfigureAwait(false);
+        _metrics.CommandPublished(outcome.ToString().ToLowerInvariant());
+        switch (outcome)
         {
             case CommandOutcome.Queued:
                 Reply(ServerFrameWriter.Current.Queued(room, command.Name, request.RequestId, cid));

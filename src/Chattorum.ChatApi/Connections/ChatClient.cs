@@ -43,6 +43,8 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
 
     public bool IsClosed => Volatile.Read(ref _close) is not null;
 
+    public int QueuedFrames => _sendQueue.Reader.Count;
+
     /// <summary>Why the connection is closing, once it is.</summary>
     public WebSocketCloseStatus? CloseStatus => Volatile.Read(ref _close)?.Status;
 

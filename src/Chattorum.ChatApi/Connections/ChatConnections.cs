@@ -10,6 +10,18 @@ public sealed class ChatConnections
 
     public int Count => _open.Count;
 
+    /// <summary>Frames queued to all open connections, for the send-queue gauge.</summary>
+    public long QueuedFrames()
+    {
+        long queued = 0;
+        foreach (var client in _open.Keys)
+        {
+            queued += client.QueuedFrames;
+        }
+
+        return queued;
+    }
+
     public void Add(ChatClient client) => _open.TryAdd(client, 0);
 
     public void Remove(ChatClient client) => _open.TryRemove(client, out _);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Chattorum.ChatApi.Backplane;
@@ -252,6 +253,11 @@ public sealed partial class RoomHub
 
     private void Deliver(RoomEvent roomEvent)
     {
+        var isMessage = roomEvent.Kind == RoomEventKind.Message;
+        using var activity = isMessage && roomEvent.TraceParent is { } parent && ActivityContext.TryParse(parent, null, isRemote: true, out var sender)
+            ? ChatTelemetry.StartDelivery(Room, sender)
+            : null;
+        var started = isMessage ? Stopwatch.GetTimestamp() : 0;
         var receivers = 0;
         foreach (var (member, state) in _members)
         {
@@ -266,9 +272,11 @@ public sealed partial class RoomHub
             }
         }
 
-        if (roomEvent.Kind == RoomEventKind.Message)
+        if (isMessage)
         {
-            _owner.Metrics.MessagesDelivered(receivers);
+            _owner.Metrics.MessagesDelivered(receivers, Stopwatch.GetElapsedTime(started));
+            activity?.SetTag("messaging.message.id", roomEvent.Id.ToString());
+            activity?.SetTag("chat.receivers", receivers);
         }
     }
 

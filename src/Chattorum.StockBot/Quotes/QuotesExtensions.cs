@@ -26,6 +26,8 @@ public static class QuotesExtensions
         AddQuoteClient(services, AlphaVantageQuoteProvider.HttpClientName);
 
         services.TryAddSingleton<QuotePipelines>();
+        services.AddMetrics();
+        services.TryAddSingleton<BotMetrics>();
         services.TryAddSingleton<IStockQuotes, StockQuotes>();
         return builder;
     }

@@ -11,9 +11,10 @@ internal sealed class StockQuotes : IStockQuotes
 {
     private readonly IReadOnlyList<IQuoteProvider> _providers;
     private readonly QuotePipelines _pipelines;
+    private readonly BotMetrics _metrics;
     private readonly ILogger<StockQuotes> _logger;
 
-    public StockQuotes(IEnumerable<IQuoteProvider> providers, QuotePipelines pipelines, IOptions<QuotesOptions> options, ILogger<StockQuotes> logger)
+    public StockQuotes(IEnumerable<IQuoteProvider> providers, QuotePipelines pipelines, BotMetrics metrics, IOptions<QuotesOptions> options, ILogger<StockQuotes> logger)
     {
         var byName = providers.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         var configured = options.Value.EffectiveProviders;
@@ -26,6 +27,7 @@ internal sealed class StockQuotes : IStockQuotes
 
         _providers = configured.Select(name => byName[name]).ToArray();
         _pipelines = pipelines;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -64,6 +66,7 @@ internal sealed class StockQuotes : IStockQuotes
             catch (BrokenCircuitException)
             {
                 open++;
+                _metrics.ProviderFailed(provider.Name, "circuit_open");
                 QuotesLog.CircuitOpenSkipped(_logger, provider.Name, symbol);
                 continue;
             }
@@ -76,6 +79,7 @@ internal sealed class StockQuotes : IStockQuotes
 #pragma warning restore CA1031
             {
                 QuotesLog.ProviderFailed(_logger, provider.Name, symbol, QuotesLog.Describe(exception));
+                _metrics.ProviderFailed(provider.Name, exception is Polly.Timeout.TimeoutRejectedException ? "timeout" : "connection");
                 continue;
             }
 
@@ -89,6 +93,7 @@ internal sealed class StockQuotes : IStockQuotes
                     return QuoteReplies.UnknownSymbol(symbol);
                 default:
                     QuotesLog.ProviderFailed(_logger, provider.Name, symbol, result.Failure ?? "failed");
+                    _metrics.ProviderFailed(provider.Name, result.IsTransient ? "transient_error" : "bad_response");
                     break;
             }
         }

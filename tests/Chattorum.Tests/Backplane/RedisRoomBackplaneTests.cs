@@ -10,7 +10,7 @@ namespace Chattorum.Tests.Backplane;
 
 public sealed class RedisRoomBackplaneTests(RedisFixture redis) : IClassFixture<RedisFixture>, IDisposable
 {
-    private readonly RedisRoomBackplane _backplane = new(redis.Connection, NullLogger<RedisRoomBackplane>.Instance);
+    private readonly RedisRoomBackplane _backplane = new(redis.Connection, TestMeters.Chat(), NullLogger<RedisRoomBackplane>.Instance);
 
     public void Dispose() => _backplane.Dispose();
 

@@ -26,8 +26,9 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
     {
         _redis = redis;
         _meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        _backplane = new RedisRoomBackplane(redis.Connection, NullLogger<RedisRoomBackplane>.Instance);
-        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), new ChatMetrics(_meters), NullLogger<RoomHub>.Instance);
+        var metrics = TestMeters.Chat(_meters);
+        _backplane = new RedisRoomBackplane(redis.Connection, metrics, NullLogger<RedisRoomBackplane>.Instance);
+        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), metrics, NullLogger<RoomHub>.Instance);
     }
 
     public void Dispose()

@@ -24,7 +24,7 @@ public class StockQuotesTests
         });
         ScriptedProvider[] providers = [first, second];
         _pipelines = new QuotePipelines(providers, options, _time, new FakeLogger<QuotePipelines>());
-        return new StockQuotes(providers, _pipelines, options, _log);
+        return new StockQuotes(providers, _pipelines, new Chattorum.StockBot.BotMetrics(Support.TestMeters.Factory, _pipelines, options), options, _log);
     }
 
     private static ScriptedProvider Quoting(string name, decimal price) => new(name, ScriptedProvider.Returns(QuoteResult.Found(price)));
