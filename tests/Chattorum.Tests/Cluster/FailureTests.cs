@@ -134,6 +134,8 @@ public class FailureTests(ITestOutputHelper output)
         await using var redis = await RedisServer.StartAsync();
         await using var nodeA = await ChatServer.StartAsync(redis);
         await using var nodeB = await ChatServer.StartAsync(redis);
+        using var reconnects = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(
+            nodeA.Get<System.Diagnostics.Metrics.IMeterFactory>(), ChatApi.ChatMetrics.MeterName, "chat.backplane.reconnects");
         const string room = "restart";
         var readers = Enumerable.Range(0, 10).Select(i => new ResumingClient($"rr_reader{i}", room)).ToList();
         await Task.WhenAll(readers.Select((r, i) => r.ConnectAsync(i % 2 == 0 ? nodeA : nodeB)));
@@ -175,6 +177,7 @@ public class FailureTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"sends were accepted again {clock.ElapsedMilliseconds} ms after Redis stopped");
+        await Eventually.EqualAsync(true, () => Task.FromResult(reconnects.GetMeasurementSnapshot().EvaluateAsCounter() >= 1));
         await readers[1].ReadUntilAsync("probe");
         await traffic.StopAsync();
         await senders[0].SendMessageAsync(room, "the end");

@@ -15,6 +15,8 @@ public sealed class StockBotHost : IAsyncDisposable
 
     private StockBotHost(WebApplication app) => _app = app;
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<StockBotHost> StartAsync(RabbitMqServer broker, FakeQuoteServer quotes, params string[] settings)
     {
         string[] args =
