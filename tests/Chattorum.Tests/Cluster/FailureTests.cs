@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Chattorum.ChatApi.Backplane;
 using Chattorum.Tests.Support;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 using static Chattorum.Tests.Support.ChatTestClient;
