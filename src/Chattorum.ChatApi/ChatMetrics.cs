@@ -7,6 +7,12 @@ public sealed class ChatMetrics
 {
     public const string MeterName = "Chattorum.Chat";
 
+    /// <summary>Bucket bounds for durations that are mostly well under a millisecond (the default bounds suit milliseconds).</summary>
+    public static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    };
+
     private readonly UpDownCounter<long> _connections;
     private readonly UpDownCounter<long> _rooms;
     private readonly Counter<long> _received;
@@ -30,8 +36,8 @@ public sealed class ChatMetrics
         _slowConsumers = meter.CreateCounter<long>("chat.clients.slow_disconnects", "{connection}", "Connections dropped because their send queue was full");
         _rateLimited = meter.CreateCounter<long>("chat.frames.rate_limited", "{frame}", "Client frames refused by the per-connection rate limit");
         _rejected = meter.CreateCounter<long>("chat.frames.rejected", "{frame}", "Client frames refused as invalid, by error code");
-        _fanOut = meter.CreateHistogram<double>("chat.fanout.duration", "s", "Time a hub takes to queue one message to every member on this node");
-        _redisAppend = meter.CreateHistogram<double>("chat.redis.append.duration", "s", "Time to append and publish a message in Redis, until acked");
+        _fanOut = meter.CreateHistogram("chat.fanout.duration", "s", "Time a hub takes to queue one message to every member on this node", advice: SecondsBuckets);
+        _redisAppend = meter.CreateHistogram("chat.redis.append.duration", "s", "Time to append and publish a message in Redis, until acked", advice: SecondsBuckets);
         _reconnects = meter.CreateCounter<long>("chat.backplane.reconnects", "{reconnect}", "Times the Redis subscription connection came back");
         _commands = meter.CreateCounter<long>("chat.commands.published", "{command}", "Commands handed to RabbitMQ, by outcome (queued, unknown, unreachable)");
         _replies = meter.CreateCounter<long>("chat.commands.answered", "{reply}", "Bot replies posted into rooms");
