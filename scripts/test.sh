@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Chattorum test on a fresh Debian/Ubuntu machine with the .NET 10 SDK: installs what the tests
-# need (Debian's redis-server and rabbitmq-server, which the AppHost test starts as private nodes), restores
-# NuGet packages, builds without warnings and runs the whole suite.
+# need (Debian's redis-server and rabbitmq-server, which the AppHost test starts as private nodes; the npm
+# packages of the Kubernetes manifest validator), restores NuGet packages, builds without warnings and runs
+# the whole suite.
 #
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Hubs]
 set -euo pipefail
@@ -11,6 +12,24 @@ source scripts/install-services.sh
 
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 install_local_services test.sh
+
+# The offline Kubernetes schema validator the Deploy tests run (tools/k8s-validate): Node.js and its locked npm
+# packages, installed again only when package-lock.json changed since the last install.
+install_k8s_validator() {
+    local dir=tools/k8s-validate
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        echo "test.sh: installing nodejs and npm from Debian's packages..."
+        local sudo=()
+        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+    fi
+    if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"; then
+        npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+        cp "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"
+    fi
+}
+install_k8s_validator
 
 # Aspire's orchestrator writes temporary files; keep them in a folder this run owns and removes.
 run_tmp=$(mktemp -d)

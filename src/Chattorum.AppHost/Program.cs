@@ -11,6 +11,7 @@ var signingKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDe
 
 builder.AddProject<Projects.Chattorum_ChatApi>("chatapi")
     .WithReplicas(3)
+    .WithReplicasInManifest()
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithExternalHttpEndpoints()
     .WithReference(cache).WaitFor(cache)
@@ -23,6 +24,7 @@ builder.AddProject<Projects.Chattorum_StockBot>("stockbot")
     .WithReference(messaging).WaitFor(messaging)
     .WithOptionalSecret("stooq-api-key", "Quotes__Stooq__ApiKey")
     .WithOptionalSecret("alphavantage-api-key", "Quotes__AlphaVantage__ApiKey")
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithReplicasInManifest();
 
 builder.Build().Run();

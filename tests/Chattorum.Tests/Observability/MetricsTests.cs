@@ -18,6 +18,11 @@ public sealed class MetricsTests(CommandsFixture system) : IClassFixture<Command
 
     private static long Sum(MetricCollector<long> collector) => collector.GetMeasurementSnapshot().EvaluateAsCounter();
 
+    // Up-down counters are shared with what earlier tests on the node leave behind (a room retiring late): count the steps.
+    private static long Ups(MetricCollector<long> collector) => collector.GetMeasurementSnapshot().Count(m => m.Value > 0);
+
+    private static long Downs(MetricCollector<long> collector) => collector.GetMeasurementSnapshot().Count(m => m.Value < 0);
+
     [Fact]
     public async Task Chat_metrics_follow_connections_rooms_messages_and_refusals()
     {
@@ -34,10 +39,10 @@ public sealed class MetricsTests(CommandsFixture system) : IClassFixture<Command
 
         var one = await ConnectAsync(node, "metrics_one");
         var two = await ConnectAsync(node, "metrics_two");
-        Assert.Equal(2, Sum(connections));
+        Assert.Equal(2, Ups(connections));
         await one.JoinAsync("metered");
         await two.JoinAsync("metered");
-        Assert.Equal(1, Sum(rooms));
+        Assert.Equal(1, Ups(rooms));
 
         await one.SendMessageAsync("metered", "count me");
         await two.WaitForAsync(f => IsMessageIn(f, "metered"));
@@ -64,8 +69,8 @@ public sealed class MetricsTests(CommandsFixture system) : IClassFixture<Command
 
         await one.DisposeAsync();
         await two.DisposeAsync();
-        await Eventually.EqualAsync(0L, () => Task.FromResult(Sum(connections)));
-        await Eventually.EqualAsync(0L, () => Task.FromResult(Sum(rooms)));
+        await Eventually.EqualAsync(true, () => Task.FromResult(Downs(connections) >= 2));
+        await Eventually.EqualAsync(true, () => Task.FromResult(Downs(rooms) >= 1));
     }
 
     [Fact]

@@ -1,0 +1,59 @@
+namespace Chattorum.Deploy;
+
+/// <summary>What the generated manifests may vary by; the defaults produce what is committed in deploy/k8s/.</summary>
+internal sealed record DeployOptions
+{
+    /// <summary>Prefix of the two application images, e.g. <c>registry.example.com</c>: images are <c>[REGISTRY/]chattorum/NAME:TAG</c>.</summary>
+    public string? Registry { get; init; }
+
+    /// <summary>Tag of the two application images.</summary>
+    public string Tag { get; init; } = "latest";
+
+    /// <summary>
+    /// No StatefulSets for Redis and RabbitMQ: the connection strings in the Secret point at services managed elsewhere.
+    /// </summary>
+    public bool ExternalServices { get; init; }
+
+    /// <summary>The host name of the Ingress rule; none means every host.</summary>
+    public string? IngressHost { get; init; }
+
+    public string IngressClass { get; init; } = "nginx";
+
+    /// <summary><c>OTEL_EXPORTER_OTLP_ENDPOINT</c> of the applications: an OpenTelemetry collector in the cluster.</summary>
+    public string OtlpEndpoint { get; init; } = "http://otel-collector:4317";
+
+    /// <summary>The options on the command line that regenerates these manifests (for the header of every file).</summary>
+    public IEnumerable<string> ToArguments()
+    {
+        var defaults = new DeployOptions();
+        if (Registry is not null)
+        {
+            yield return $"--registry {Registry}";
+        }
+
+        if (Tag != defaults.Tag)
+        {
+            yield return $"--tag {Tag}";
+        }
+
+        if (ExternalServices)
+        {
+            yield return "--external-services";
+        }
+
+        if (IngressHost is not null)
+        {
+            yield return $"--ingress-host {IngressHost}";
+        }
+
+        if (IngressClass != defaults.IngressClass)
+        {
+            yield return $"--ingress-class {IngressClass}";
+        }
+
+        if (OtlpEndpoint != defaults.OtlpEndpoint)
+        {
+            yield return $"--otlp-endpoint {OtlpEndpoint}";
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using Chattorum.Deploy;
+
+return await DeployCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+
+namespace Chattorum.Deploy
+{
+    /// <summary>
+    /// <c>dotnet run --project tools/Chattorum.Deploy -- --output deploy/k8s [options]</c>: publishes the AppHost's Aspire
+    /// manifest and writes the Kubernetes manifests generated from it.
+    /// </summary>
+    internal static class DeployCommand
+    {
+        public const string Usage = """
+            Writes Kubernetes manifests for Chattorum from the AppHost's app model.
+
+            usage: dotnet run --project tools/Chattorum.Deploy -- [options]
+
+              --output DIR           where to write the YAML files (default: deploy/k8s in the repository)
+              --manifest FILE        use this Aspire manifest instead of running the AppHost's manifest publisher
+              --apphost PATH         the AppHost project file or built assembly (default: src/Chattorum.AppHost)
+              --registry HOST[/PATH] image registry of the application images: HOST/chattorum/NAME:TAG
+              --tag TAG              tag of the application images (default: latest)
+              --external-services    no Redis and RabbitMQ StatefulSets: the Secret's connection strings name managed services
+              --ingress-host HOST    host name of the Ingress rule (default: every host)
+              --ingress-class NAME   ingress class (default: nginx)
+              --otlp-endpoint URL    OTEL_EXPORTER_OTLP_ENDPOINT of the applications (default: http://otel-collector:4317)
+            """;
+
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+        {
+            var options = new DeployOptions();
+            string? outputFolder = null, manifestPath = null, appHost = null;
+            try
+            {
+                for (var i = 0; i < args.Length; i++)
+                {
+                    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                    switch (args[i])
+                    {
+                        case "--output": outputFolder = Value(); break;
+                        case "--manifest": manifestPath = Value(); break;
+                        case "--apphost": appHost = Value(); break;
+                        case "--registry": options = options with { Registry = Value() }; break;
+                        case "--tag": options = options with { Tag = Value() }; break;
+                        case "--external-services": options = options with { ExternalServices = true }; break;
+                        case "--ingress-host": options = options with { IngressHost = Value() }; break;
+                        case "--ingress-class": options = options with { IngressClass = Value() }; break;
+                        case "--otlp-endpoint": options = options with { OtlpEndpoint = Value() }; break;
+                        case "-h" or "--help": await output.WriteLineAsync(Usage).ConfigureAwait(false); return 0;
+                        default: throw new ArgumentException($"unknown argument '{args[i]}'");
+                    }
+                }
+            }
+            catch (ArgumentException exception)
+            {
+                await error.WriteLineAsync($"error: {exception.Message}\n\n{Usage}").ConfigureAwait(false);
+                return 2;
+            }
+
+            try
+            {
+                var root = RepositoryRoot();
+                outputFolder ??= Path.Combine(root ?? ".", "deploy", "k8s");
+
+                AspireManifest manifest;
+                if (manifestPath is not null)
+                {
+                    manifest = AspireManifest.Load(manifestPath);
+                }
+                else
+                {
+                    appHost ??= root is not null
+                        ? Path.Combine(root, "src", "Chattorum.AppHost", "Chattorum.AppHost.csproj")
+                        : throw new InvalidOperationException("Run from inside the repository, or pass --apphost or --manifest.");
+                    var temp = Directory.CreateTempSubdirectory("chattorum-deploy-");
+                    try
+                    {
+                        var path = Path.Combine(temp.FullName, "aspire-manifest.json");
+                        await output.WriteLineAsync($"Publishing the Aspire manifest of {appHost}...").ConfigureAwait(false);
+                        await AspireManifestPublisher.PublishAsync(appHost, path).ConfigureAwait(false);
+                        manifest = AspireManifest.Load(path);
+                    }
+                    finally
+                    {
+                        temp.Delete(recursive: true);
+                    }
+                }
+
+                var files = new KubernetesGenerator(manifest, options).Generate();
+                var written = ManifestFolder.Write(outputFolder, files);
+                foreach (var line in written)
+                {
+                    await output.WriteLineAsync(line).ConfigureAwait(false);
+                }
+
+                return 0;
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or NotSupportedException or IOException or TimeoutException)
+            {
+                await error.WriteLineAsync($"error: {exception.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        }
+
+        /// <summary>The folder with Chattorum.sln, looking up from the current directory.</summary>
+        internal static string? RepositoryRoot()
+        {
+            for (var folder = new DirectoryInfo(Directory.GetCurrentDirectory()); folder is not null; folder = folder.Parent)
+            {
+                if (File.Exists(Path.Combine(folder.FullName, "Chattorum.sln")))
+                {
+                    return folder.FullName;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Writes generated files into a folder, removing generated files that are no longer produced.</summary>
+    internal static class ManifestFolder
+    {
+        private const string GeneratedMarker = "# Generated by tools/Chattorum.Deploy";
+
+        public static IReadOnlyList<string> Write(string folder, IReadOnlyList<ManifestFile> files)
+        {
+            Directory.CreateDirectory(folder);
+            var lines = new List<string>();
+            var names = files.Select(file => file.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var stale in Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
+            {
+                if (!names.Contains(Path.GetFileName(stale)) && File.ReadLines(stale).FirstOrDefault()?.StartsWith(GeneratedMarker, StringComparison.Ordinal) == true)
+                {
+                    File.Delete(stale);
+                    lines.Add($"removed {stale}");
+                }
+            }
+
+            foreach (var file in files)
+            {
+                var path = Path.Combine(folder, file.Name);
+                var unchanged = File.Exists(path) && File.ReadAllText(path) == file.Content;
+                if (!unchanged)
+                {
+                    File.WriteAllText(path, file.Content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                }
+
+                lines.Add($"{(unchanged ? "unchanged" : "wrote    ")} {path}");
+            }
+
+            return lines;
+        }
+    }
+}
