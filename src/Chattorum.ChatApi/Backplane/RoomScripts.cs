@@ -18,7 +18,7 @@ internal static class RoomScripts
         if #last > 0 then previous = last[1][1] end
         local id = redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'u', @user, 't', @text, 'p', previous)
         local ms = string.match(id, '^(%d+)')
-        redis.call('PUBLISH', @channel, 'm ' .. id .. ' ' .. @trace .. '\n' .. @prefix .. ',"ts":' .. ms .. ',"id":"' .. id .. '"}')
+        redis.call('PUBLISH', @channel, 'm ' .. id .. ' ' .. previous .. ' ' .. @trace .. '\n' .. @prefix .. ',"ts":' .. ms .. ',"id":"' .. id .. '"}')
         """;
 
     /// <summary>Append and publish a message; returns its id.</summary>

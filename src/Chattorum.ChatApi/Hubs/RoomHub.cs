@@ -140,7 +140,7 @@ public sealed partial class RoomHub
                     OnLoaded(command.Member!, command.Payload!);
                     break;
                 case HubCommandKind.Resync:
-                    StartResync((bool)command.Payload!);
+                    _ = StartResync((bool)command.Payload!);
                     break;
                 case HubCommandKind.Resynced:
                     OnResynced(command.Payload!, afterReconnection: command.Cid is not null);
@@ -237,15 +237,31 @@ public sealed partial class RoomHub
 
     private void OnLive(RoomEvent roomEvent)
     {
-        if (roomEvent.Kind == RoomEventKind.Message && (_lastLive is not { } last || roomEvent.Id > last))
-        {
-            _lastLive = roomEvent.Id;
-        }
-
         if (_resyncBuffer is not null)
         {
             _resyncBuffer.Add(roomEvent);
             return;
+        }
+
+        if (roomEvent.Kind == RoomEventKind.Message)
+        {
+            // Each message names the one before it in the stream: if that is past the last one the channel
+            // brought, the channel skipped some (a reconnection, a dropped event). Read them before going on.
+            if (_lastLive is { } last && roomEvent.Previous is { } previous && previous > last)
+            {
+                LogGap(_logger, Room, last.ToString(), previous.ToString());
+                _lastLive = null;
+                if (StartResync(afterReconnection: true))
+                {
+                    _resyncBuffer!.Add(roomEvent);
+                    return;
+                }
+            }
+
+            if (_lastLive is not { } newest || roomEvent.Id > newest)
+            {
+                _lastLive = roomEvent.Id;
+            }
         }
 
         Deliver(roomEvent);
@@ -280,11 +296,12 @@ public sealed partial class RoomHub
         }
     }
 
-    private void StartResync(bool afterReconnection)
+    /// <summary>Starts a catch-up read; false when there is nothing to catch up for (or one is running).</summary>
+    private bool StartResync(bool afterReconnection)
     {
         if (_resyncBuffer is not null || _subscribeError is not null)
         {
-            return;
+            return false;
         }
 
         StreamId? from = null;
@@ -305,11 +322,12 @@ public sealed partial class RoomHub
 
         if (!anyLive)
         {
-            return;
+            return false;
         }
 
         _resyncBuffer = [];
         _ = ReadMissedAsync(from, afterReconnection);
+        return true;
     }
 
     private async Task ReadMissedAsync(StreamId? from, bool afterReconnection)
@@ -348,6 +366,10 @@ public sealed partial class RoomHub
                 }
 
                 Deliver(new RoomEvent(RoomEventKind.Message, id, null, ServerFrameWriter.Current.Message(message)));
+                if (_lastLive is not { } newest || id > newest)
+                {
+                    _lastLive = id;
+                }
             }
 
             if (dropped > 0 && !afterReconnection)
@@ -364,6 +386,11 @@ public sealed partial class RoomHub
 
         foreach (var roomEvent in buffered)
         {
+            if (roomEvent.Kind == RoomEventKind.Message && (_lastLive is not { } newest || roomEvent.Id > newest))
+            {
+                _lastLive = roomEvent.Id;
+            }
+
             Deliver(roomEvent);
         }
     }
@@ -491,6 +518,9 @@ public sealed partial class RoomHub
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: a join could not read the history: {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: the channel skipped from {Last} to after {Previous}; reading the stream")]
+    private static partial void LogGap(ILogger logger, string room, string last, string previous);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: the channel missed {Count} messages; they were read from the stream")]
     private static partial void LogChannelMissed(ILogger logger, string room, int count);

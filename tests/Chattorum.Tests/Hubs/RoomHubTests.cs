@@ -404,4 +404,28 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
         Assert.Equal(1, joined.GetProperty("history").GetInt32());
         Assert.Equal("third", (await reader.NextOfTypeAsync("message")).GetProperty("text").GetString());
     }
+
+    [Fact]
+    public async Task A_message_the_channel_skipped_is_read_from_the_stream_and_delivered_in_its_place()
+    {
+        var room = NewRoom();
+        var member = new RecordingMember("gap_reader");
+        await JoinedAsync(room, member);
+        var first = await Say(room, member, "first");
+        Assert.Equal("first", (await member.NextOfTypeAsync("message")).GetProperty("text").GetString());
+
+        // Stored but never published: as if the channel dropped it (a reconnection, say).
+        var skipped = await _redis.Connection.GetDatabase().StreamAddAsync(
+            RedisKeys.Stream(room), [new("u", "ghostwriter"), new("t", "skipped by the channel"), new("p", first)]);
+        await Say(room, member, "third");
+
+        var texts = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            texts.Add((await member.NextOfTypeAsync("message")).GetProperty("text").GetString()!);
+        }
+
+        Assert.Equal(["skipped by the channel", "third"], texts);
+        Assert.NotNull(skipped.ToString());
+    }
 }
