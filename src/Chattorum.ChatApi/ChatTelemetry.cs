@@ -43,27 +43,6 @@ public static class ChatTelemetry
         return activity;
     }
 
-    public static Activity? StartAmqpPublish(string exchange, string routingKey, string messageId)
-    {
-        var activity = Source.StartActivity($"publish {exchange}", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.operation.type", "publish");
-        activity?.SetTag("messaging.destination.name", exchange);
-        activity?.SetTag("messaging.rabbitmq.destination.routing_key", routingKey);
-        activity?.SetTag("messaging.message.id", messageId);
-        return activity;
-    }
-
-    public static Activity? StartAmqpProcess(string queue, string? messageId, ActivityContext sender)
-    {
-        var activity = Source.StartActivity($"process {queue}", ActivityKind.Consumer, sender);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.operation.type", "process");
-        activity?.SetTag("messaging.destination.name", queue);
-        activity?.SetTag("messaging.message.id", messageId);
-        return activity;
-    }
-
     public static void Fail(this Activity? activity, string description)
     {
         activity?.SetStatus(ActivityStatusCode.Error, description);

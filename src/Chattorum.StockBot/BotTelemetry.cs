@@ -6,32 +6,12 @@ using Polly.CircuitBreaker;
 
 namespace Chattorum.StockBot;
 
-/// <summary>The bot's spans (messaging conventions, continuing the chat's trace) and its meter, both <c>Chattorum.StockBot</c>.</summary>
+/// <summary>The bot's activity source and meter, both <c>Chattorum.StockBot</c>.</summary>
 public static class BotTelemetry
 {
     public const string Name = "Chattorum.StockBot";
 
     public static readonly ActivitySource Source = new(Name);
-
-    public static Activity? StartProcess(string queue, string? messageId, ActivityContext sender)
-    {
-        var activity = Source.StartActivity($"process {queue}", ActivityKind.Consumer, sender);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.operation.type", "process");
-        activity?.SetTag("messaging.destination.name", queue);
-        activity?.SetTag("messaging.message.id", messageId);
-        return activity;
-    }
-
-    public static Activity? StartPublish(string queue, string messageId)
-    {
-        var activity = Source.StartActivity($"publish {queue}", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.operation.type", "publish");
-        activity?.SetTag("messaging.destination.name", queue);
-        activity?.SetTag("messaging.message.id", messageId);
-        return activity;
-    }
 }
 
 /// <summary>What an operator watches on the bot.</summary>

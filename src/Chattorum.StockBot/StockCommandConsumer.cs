@@ -68,8 +68,8 @@ public sealed partial class StockCommandConsumer(
     private async Task HandleAsync(IChannel requests, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
-        using var activity = BotTelemetry.StartProcess(
-            CommandTopology.BotQueue(Command), delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
+        using var activity = MessagingTelemetry.StartProcess(
+            BotTelemetry.Source, CommandTopology.BotQueue(Command), delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
         if (!CommandMessages.TryRead(delivery.Body.Span, out CommandRequest? request) || request.Command != Command)
         {
             LogDeadLettered(logger, delivery.BasicProperties.MessageId);
@@ -86,7 +86,7 @@ public sealed partial class StockCommandConsumer(
             {
                 var text = await quotes.AnswerAsync(request.Argument, stoppingToken).ConfigureAwait(false);
                 var reply = new CommandReply(request.RequestId, request.Room, BotName, text);
-                using (var publish = BotTelemetry.StartPublish(CommandTopology.RepliesQueue, reply.RequestId))
+                using (var publish = MessagingTelemetry.StartPublish(BotTelemetry.Source, CommandTopology.RepliesQueue, reply.RequestId))
                 {
                     await replies.PublishAsync(
                         exchange: string.Empty,

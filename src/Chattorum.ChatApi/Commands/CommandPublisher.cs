@@ -24,7 +24,7 @@ public sealed partial class CommandPublisher(ConfirmingPublisher publisher, ILog
     public async Task<CommandOutcome> PublishAsync(CommandRequest request)
     {
         var routingKey = CommandTopology.RoutingKey(request.Command);
-        using var activity = ChatTelemetry.StartAmqpPublish(CommandTopology.CommandsExchange, routingKey, request.RequestId);
+        using var activity = MessagingTelemetry.StartPublish(ChatTelemetry.Source, CommandTopology.CommandsExchange, request.RequestId, routingKey);
         try
         {
             await publisher.PublishAsync(

@@ -43,8 +43,8 @@ public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplan
 
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
-        using var activity = ChatTelemetry.StartAmqpProcess(
-            CommandTopology.RepliesQueue, delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
+        using var activity = MessagingTelemetry.StartProcess(
+            ChatTelemetry.Source, CommandTopology.RepliesQueue, delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
         var problem = CommandMessages.TryRead(delivery.Body.Span, out CommandReply? reply) ? Problem(reply) : "not a reply";
         if (reply is null || problem is not null)
         {
