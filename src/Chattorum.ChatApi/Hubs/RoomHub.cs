@@ -223,6 +223,13 @@ public sealed partial class RoomHub
 
         var since = request.Since is null ? (StreamId?)null : StreamId.Parse(request.Since);
         state.Cursor = new MessageCursor(snapshot.History.Count > 0 ? StreamId.Parse(snapshot.History[^1].Id) : since);
+
+        // Before the channel has brought anything, the first history read says where the stream stood, so that
+        // a first live message whose predecessor never came is seen as a gap too.
+        if (_lastLive is null && state.Cursor.Last is { } end)
+        {
+            _lastLive = end;
+        }
         foreach (var roomEvent in HistoryMerge.LiveAfter(snapshot.History, since, state.Buffer))
         {
             if (!IsAboutItself(member, roomEvent))

@@ -428,4 +428,24 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
         Assert.Equal(["skipped by the channel", "third"], texts);
         Assert.NotNull(skipped.ToString());
     }
+
+    [Fact]
+    public async Task A_skipped_message_right_after_the_history_is_caught_too()
+    {
+        var room = NewRoom();
+        var writer = new RecordingMember("gap_writer");
+        await JoinedAsync(room, writer);
+        var first = await Say(room, writer, "in the history");
+        _hubs.Post(room, HubCommand.Unregister(writer));
+
+        var member = new RecordingMember("gap_late");
+        await JoinedAsync(room, member);
+        Assert.Equal("in the history", (await member.NextOfTypeAsync("message")).GetProperty("text").GetString());
+        await _redis.Connection.GetDatabase().StreamAddAsync(
+            RedisKeys.Stream(room), [new("u", "ghostwriter"), new("t", "skipped by the channel"), new("p", first)]);
+        await _backplane.PublishAsync(room, "gap_writer", "after the gap");
+
+        Assert.Equal("skipped by the channel", (await member.NextOfTypeAsync("message")).GetProperty("text").GetString());
+        Assert.Equal("after the gap", (await member.NextOfTypeAsync("message")).GetProperty("text").GetString());
+    }
 }
