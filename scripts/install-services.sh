@@ -14,3 +14,18 @@ install_local_services() {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
+
+# Sourced by test.sh: installs Debian's chromium, the browser the web page's tests drive, when it is missing.
+install_chromium() {
+    local who="$1"
+    [ -x /usr/bin/chromium ] && return 0
+
+    echo "$who: installing chromium from Debian's packages..."
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "$who: run as root or install sudo to install chromium" >&2; exit 1; }
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Chattorum test on a fresh Debian/Ubuntu machine with the .NET 10 SDK: installs what the tests
-# need (Debian's redis-server and rabbitmq-server, which the AppHost test starts as private nodes; the npm
-# packages of the Kubernetes manifest validator), restores NuGet packages, builds without warnings and runs
+# need (Debian's redis-server and rabbitmq-server, which the AppHost test starts as private nodes; Debian's
+# chromium, which the web page's tests drive through Playwright; the npm packages of the Kubernetes manifest
+# validator), restores NuGet packages, builds without warnings and runs
 # the whole suite.
 #
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Hubs]
@@ -12,6 +13,7 @@ source scripts/install-services.sh
 
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 install_local_services test.sh
+install_chromium test.sh
 
 # The offline Kubernetes schema validator the Deploy tests run (tools/k8s-validate): Node.js and its locked npm
 # packages, installed again only when package-lock.json changed since the last install.

@@ -102,6 +102,9 @@ public static class Extensions
 
     public static WebApplication MapChat(this WebApplication app)
     {
+        // The web page (wwwroot: index.html, app.js, style.css) at "/".
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();

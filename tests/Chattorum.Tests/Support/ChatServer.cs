@@ -64,6 +64,9 @@ public sealed class ChatServer : IChatEndpoint, IAsyncDisposable
         _ownRedis = ownRedis;
     }
 
+    /// <summary>The page's files, copied next to the tests (see the test project), so every node serves the web page.</summary>
+    public static string WebRoot { get; } = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+
     public WebApplication App { get; }
 
     public Uri BaseUri { get; }
@@ -89,6 +92,7 @@ public sealed class ChatServer : IChatEndpoint, IAsyncDisposable
             "--Logging:LogLevel:Default", "Warning",
             "--ConnectionStrings:cache", redis.ConnectionString,
             "--Auth:SigningKey", TestSecrets.SigningKey,
+            "--webroot", WebRoot,
             .. settings,
         ];
         var app = ChatApplication.Build(args);
