@@ -20,11 +20,7 @@ install_chromium test.sh
 install_k8s_validator() {
     local dir=tools/k8s-validate
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-        echo "test.sh: installing nodejs and npm from Debian's packages..."
-        local sudo=()
-        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+        apt_install test.sh nodejs npm
     fi
     if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"; then
         npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
