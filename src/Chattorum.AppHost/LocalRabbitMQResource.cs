@@ -10,17 +10,9 @@ namespace Chattorum.AppHost;
 /// <c>tcp</c> endpoint; the default <c>guest</c> user is allowed because the proxy connects from loopback.
 /// </summary>
 internal sealed class LocalRabbitMQResource(string name, string command, string dataFolder)
-    : ExecutableResource(name, command, dataFolder), IResourceWithConnectionString
+    : LocalServiceResource(name, command, dataFolder)
 {
-    public const string EndpointName = "tcp";
-
-    private EndpointReference? primaryEndpoint;
-
-    public string DataFolder { get; } = dataFolder;
-
-    public EndpointReference PrimaryEndpoint => primaryEndpoint ??= new(this, EndpointName);
-
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+    public override ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"amqp://guest:guest@{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)}");
 }
 

@@ -8,17 +8,9 @@ namespace Chattorum.AppHost;
 /// Its connection string is StackExchange.Redis's <c>host:port</c>, pointing at DCP's proxy for the <c>tcp</c> endpoint.
 /// </summary>
 internal sealed class LocalRedisResource(string name, string command, string dataFolder)
-    : ExecutableResource(name, command, dataFolder), IResourceWithConnectionString
+    : LocalServiceResource(name, command, dataFolder)
 {
-    public const string EndpointName = "tcp";
-
-    private EndpointReference? primaryEndpoint;
-
-    public string DataFolder { get; } = dataFolder;
-
-    public EndpointReference PrimaryEndpoint => primaryEndpoint ??= new(this, EndpointName);
-
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+    public override ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)}");
 }
 
