@@ -91,7 +91,7 @@ public sealed partial class RoomHub
         try
         {
             // Live before any member reads its history, so that history and live events together miss nothing.
-            _subscription = await _owner.Backplane.SubscribeAsync(Room, roomEvent => TryPost(HubCommand.Live(roomEvent))).ConfigureAwait(false);
+            _subscription = await SubscribeAsync().ConfigureAwait(false);
         }
         catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
@@ -450,12 +450,16 @@ public sealed partial class RoomHub
         }
     }
 
+    /// <summary>The room's channel, feeding this hub's loop.</summary>
+    private Task<IAsyncDisposable> SubscribeAsync() =>
+        _owner.Backplane.SubscribeAsync(Room, roomEvent => TryPost(HubCommand.Live(roomEvent)));
+
     private async Task ResubscribeAsync()
     {
         var old = _subscription;
         try
         {
-            var fresh = await _owner.Backplane.SubscribeAsync(Room, roomEvent => TryPost(HubCommand.Live(roomEvent))).ConfigureAwait(false);
+            var fresh = await SubscribeAsync().ConfigureAwait(false);
             if (Volatile.Read(ref _pending) < 0)
             {
                 // The hub retired meanwhile and already let go of its subscription.
