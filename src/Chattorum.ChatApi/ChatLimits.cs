@@ -15,6 +15,12 @@ public static class ChatLimits
     /// <summary>Frames queued for one client before it counts as a slow consumer and is disconnected.</summary>
     public const int SendQueueCapacity = 256;
 
+    /// <summary>
+    /// Largest WebSocket frame the server writes by joining queued frames (with newlines); a single frame larger
+    /// than this goes out on its own.
+    /// </summary>
+    public const int MaxBatchBytes = 32 * 1024;
+
     public const int MinTextLength = 1;
     public const int MaxTextLength = 2_000;
     public const int MaxClientIdLength = 64;

@@ -17,6 +17,8 @@ public sealed class ChatMetrics
     private readonly UpDownCounter<long> _rooms;
     private readonly Counter<long> _received;
     private readonly Counter<long> _delivered;
+    private readonly Counter<long> _framesSent;
+    private readonly Counter<long> _bytesSent;
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _rejected;
@@ -33,6 +35,8 @@ public sealed class ChatMetrics
         _rooms = meter.CreateUpDownCounter<long>("chat.rooms.active", "{room}", "Rooms with a running hub on this node");
         _received = meter.CreateCounter<long>("chat.messages.received", "{message}", "Chat messages accepted into a room");
         _delivered = meter.CreateCounter<long>("chat.messages.delivered", "{message}", "Chat messages queued to receivers");
+        _framesSent = meter.CreateCounter<long>("chat.frames.sent", "{frame}", "WebSocket frames written to clients; one carries every message queued for its client at the time");
+        _bytesSent = meter.CreateCounter<long>("chat.bytes.sent", "By", "Payload bytes written to clients");
         _slowConsumers = meter.CreateCounter<long>("chat.clients.slow_disconnects", "{connection}", "Connections dropped because their send queue was full");
         _rateLimited = meter.CreateCounter<long>("chat.frames.rate_limited", "{frame}", "Client frames refused by the per-connection rate limit");
         _rejected = meter.CreateCounter<long>("chat.frames.rejected", "{frame}", "Client frames refused as invalid, by error code");
@@ -67,6 +71,12 @@ public sealed class ChatMetrics
     public void CommandPublished(string outcome) => _commands.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void ReplyPosted(string bot) => _replies.Add(1, new KeyValuePair<string, object?>("chat.bot", bot));
+
+    public void FrameSent(int bytes)
+    {
+        _framesSent.Add(1);
+        _bytesSent.Add(bytes);
+    }
 
     public void SlowConsumerDisconnected() => _slowConsumers.Add(1);
 

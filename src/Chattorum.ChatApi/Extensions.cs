@@ -31,7 +31,11 @@ public static class Extensions
         });
 
         var services = builder.Services;
-        services.Configure<ChatOptions>(builder.Configuration.GetSection(ChatOptions.Section));
+        services.AddOptions<ChatOptions>()
+            .Bind(builder.Configuration.GetSection(ChatOptions.Section))
+            .Validate(options => options.RatePerSecond > 0 && options.RateBurst >= 1, "Chat:RatePerSecond must be above 0 and Chat:RateBurst at least 1")
+            .ValidateOnStart();
+        services.AddSingleton(provider => provider.GetRequiredService<IOptions<ChatOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ChatMetrics>();
         services.AddSingleton<ChatNode>();

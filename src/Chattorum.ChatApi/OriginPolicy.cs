@@ -3,14 +3,6 @@ using Microsoft.Net.Http.Headers;
 
 namespace Chattorum.ChatApi;
 
-public sealed class ChatOptions
-{
-    public const string Section = "Chat";
-
-    /// <summary>Origins, besides the server's own, whose pages may open a WebSocket (e.g. <c>https://chat.example.com</c>).</summary>
-    public IList<string> AllowedOrigins { get; } = [];
-}
-
 /// <summary>
 /// Guards the upgrade against cross-site WebSocket hijacking: a browser always sends <c>Origin</c>, and
 /// only the server's own origin and the configured ones may connect. Clients that are not browsers send none.

@@ -26,7 +26,7 @@ public sealed partial class ChatClient
                 return ValueTask.CompletedTask;
             }
 
-            Reply(new FrameError(ErrorCodes.RateLimited, $"slow down: at most {ChatLimits.RatePerSecond} frames a second", parsed ? ClientFrame.Name(frame.Type) : error.Frame, parsed ? frame.Cid : error.Cid));
+            Reply(new FrameError(ErrorCodes.RateLimited, $"slow down: at most {_services.Options.RatePerSecond} frames a second", parsed ? ClientFrame.Name(frame.Type) : error.Frame, parsed ? frame.Cid : error.Cid));
             return ValueTask.CompletedTask;
         }
 

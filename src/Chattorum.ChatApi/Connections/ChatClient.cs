@@ -36,7 +36,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         _hubs = services.Hubs;
         _metrics = services.Metrics;
         _logger = services.Logger;
-        _rate = new TokenBucket(ChatLimits.RateBurst, ChatLimits.RatePerSecond, services.Time);
+        _rate = new TokenBucket(services.Options.RateBurst, services.Options.RatePerSecond, services.Time);
     }
 
     public string User { get; }
@@ -84,7 +84,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     public async Task RunAsync()
     {
         _metrics.ConnectionOpened();
-        TryEnqueue(ServerFrameWriter.Current.Welcome(User));
+        TryEnqueue(ServerFrameWriter.Current.Welcome(User, _services.Options));
         var writing = WriteLoopAsync();
         try
         {
@@ -109,17 +109,9 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         var queue = _sendQueue.Reader;
         try
         {
-            while (await queue.WaitToReadAsync().ConfigureAwait(false))
+            while (await queue.WaitToReadAsync().ConfigureAwait(false) && Volatile.Read(ref _close) is not { Drain: false })
             {
-                while (queue.TryRead(out var frame))
-                {
-                    if (Volatile.Read(ref _close) is { Drain: false })
-                    {
-                        break;
-                    }
-
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _closeDeadline.Token).ConfigureAwait(false);
-                }
+                await SendQueuedAsync(queue).ConfigureAwait(false);
             }
 
             var close = Volatile.Read(ref _close)!;
@@ -135,49 +127,85 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends what is queued: a lone frame as it is, several joined by newlines into as few WebSocket frames as
+    /// <see cref="ChatLimits.MaxBatchBytes"/> allows. The busier the client, the fewer writes per message.
+    /// </summary>
+    private async ValueTask SendQueuedAsync(ChannelReader<ReadOnlyMemory<byte>> queue)
+    {
+        if (!queue.TryRead(out var frame))
+        {
+            return;
+        }
+
+        if (!queue.TryPeek(out _))
+        {
+            await SendAsync(frame).ConfigureAwait(false);
+            return;
+        }
+
+        var batch = ArrayPool<byte>.Shared.Rent(ChatLimits.MaxBatchBytes);
+        try
+        {
+            var length = 0;
+            do
+            {
+                if (length > 0 && length + 1 + frame.Length > batch.Length)
+                {
+                    await SendAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                    length = 0;
+                }
+
+                if (frame.Length > batch.Length)
+                {
+                    await SendAsync(frame).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (length > 0)
+                {
+                    batch[length++] = (byte)'\n';
+                }
+
+                frame.Span.CopyTo(batch.AsSpan(length));
+                length += frame.Length;
+            }
+            while (Volatile.Read(ref _close) is not { Drain: false } && queue.TryRead(out frame));
+
+            if (length > 0)
+            {
+                await SendAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(batch);
+        }
+    }
+
+    private ValueTask SendAsync(ReadOnlyMemory<byte> frame)
+    {
+        _metrics.FrameSent(frame.Length);
+        return _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _closeDeadline.Token);
+    }
+
     private async Task ReadLoopAsync()
     {
-        // One byte more than the limit, so that a frame over it is seen as over it.
-        var buffer = ArrayPool<byte>.Shared.Rent(ChatLimits.MaxFrameBytes + 1);
         try
         {
             while (true)
             {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                // An idle connection waits without a buffer; one is taken from the pool when a frame arrives.
+                var probe = await _socket.ReceiveAsync(Memory<byte>.Empty, _closeDeadline.Token).ConfigureAwait(false);
+                if (probe.MessageType == WebSocketMessageType.Close)
                 {
-                    if (count > ChatLimits.MaxFrameBytes)
-                    {
-                        // Keep reading (and dropping) until the peer answers the close.
-                        count = 0;
-                        Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {ChatLimits.MaxFrameBytes} bytes", drain: true);
-                    }
-
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count, ChatLimits.MaxFrameBytes + 1 - count), _closeDeadline.Token).ConfigureAwait(false);
-                    count += result.Count;
+                    Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
+                    return;
                 }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
-                switch (result.MessageType)
+                if (!await ReceiveFrameAsync().ConfigureAwait(false))
                 {
-                    case WebSocketMessageType.Close:
-                        Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
-                        return;
-                    case WebSocketMessageType.Binary:
-                        Close(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text frames", drain: true);
-                        break;
-                    default:
-                        if (count > ChatLimits.MaxFrameBytes)
-                        {
-                            Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {ChatLimits.MaxFrameBytes} bytes", drain: true);
-                        }
-                        else if (!IsClosed)
-                        {
-                            await HandleFrameAsync(buffer.AsSpan(0, count)).ConfigureAwait(false);
-                        }
-
-                        break;
+                    return;
                 }
             }
         }
@@ -185,6 +213,54 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         {
             // The peer went away, the keep-alive timed out, or the close deadline passed.
             LogReceiveEnded(_logger, User, exception.Message);
+        }
+    }
+
+    /// <summary>Reads and handles one whole frame (all its fragments); false once the peer has closed.</summary>
+    private async ValueTask<bool> ReceiveFrameAsync()
+    {
+        // One byte more than the limit, so that a frame over it is seen as over it.
+        var buffer = ArrayPool<byte>.Shared.Rent(ChatLimits.MaxFrameBytes + 1);
+        try
+        {
+            var count = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (count > ChatLimits.MaxFrameBytes)
+                {
+                    // Keep reading (and dropping) until the peer answers the close.
+                    count = 0;
+                    Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {ChatLimits.MaxFrameBytes} bytes", drain: true);
+                }
+
+                result = await _socket.ReceiveAsync(buffer.AsMemory(count, ChatLimits.MaxFrameBytes + 1 - count), _closeDeadline.Token).ConfigureAwait(false);
+                count += result.Count;
+            }
+            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+            switch (result.MessageType)
+            {
+                case WebSocketMessageType.Close:
+                    Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
+                    return false;
+                case WebSocketMessageType.Binary:
+                    Close(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text frames", drain: true);
+                    break;
+                default:
+                    if (count > ChatLimits.MaxFrameBytes)
+                    {
+                        Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {ChatLimits.MaxFrameBytes} bytes", drain: true);
+                    }
+                    else if (!IsClosed)
+                    {
+                        await HandleFrameAsync(buffer.AsSpan(0, count)).ConfigureAwait(false);
+                    }
+
+                    break;
+            }
+
+            return true;
         }
         finally
         {

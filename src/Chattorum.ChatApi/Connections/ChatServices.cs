@@ -12,4 +12,5 @@ public sealed record ChatServices(
     FixedWindowLimiter Limiter,
     ChatMetrics Metrics,
     TimeProvider Time,
+    ChatOptions Options,
     ILogger<ChatClient> Logger);

@@ -23,7 +23,7 @@ public sealed class ServerFrameWriter
 
     private ServerFrameWriter() => _json = new Utf8JsonWriter(_buffer, Options);
 
-    public byte[] Welcome(string user)
+    public byte[] Welcome(string user, ChatOptions options)
     {
         var json = Begin();
         json.WriteString("type"u8, "welcome"u8);
@@ -32,8 +32,8 @@ public sealed class ServerFrameWriter
         json.WriteNumber("maxFrameBytes"u8, ChatLimits.MaxFrameBytes);
         json.WriteNumber("maxTextLength"u8, ChatLimits.MaxTextLength);
         json.WriteNumber("maxRooms"u8, ChatLimits.MaxRoomsPerConnection);
-        json.WriteNumber("ratePerSecond"u8, ChatLimits.RatePerSecond);
-        json.WriteNumber("rateBurst"u8, ChatLimits.RateBurst);
+        json.WriteNumber("ratePerSecond"u8, options.RatePerSecond);
+        json.WriteNumber("rateBurst"u8, options.RateBurst);
         json.WriteEndObject();
         return End();
     }

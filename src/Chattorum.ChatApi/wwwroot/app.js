@@ -153,9 +153,12 @@ function connect() {
   setState(attempt === 0 ? "connecting" : "reconnecting", attempt === 0 ? "connecting…" : "reconnecting…");
   socket.onmessage = (event) => {
     if (socket !== ws) return;
-    let frame;
-    try { frame = JSON.parse(event.data); } catch { return; }
-    handle(frame);
+    // One frame holds one JSON object per line: the server joins what it has queued for us.
+    for (const line of event.data.split("\n")) {
+      let frame;
+      try { frame = JSON.parse(line); } catch { continue; }
+      handle(frame);
+    }
   };
   socket.onclose = () => {
     if (socket !== ws) return;

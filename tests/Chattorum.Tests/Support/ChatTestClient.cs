@@ -16,6 +16,7 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     // Acks answer sends and race the messages themselves, so they are kept apart from the room's stream.
     private readonly Channel<JsonElement> _acks = Channel.CreateUnbounded<JsonElement>();
+    private int _webSocketFrames;
     private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _receiving = Task.CompletedTask;
     private HttpMessageInvoker? _invoker;
@@ -264,6 +265,20 @@ public sealed class ChatTestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>WebSocket frames received so far (each holds one or more JSON objects).</summary>
+    public int WebSocketFrames => Volatile.Read(ref _webSocketFrames);
+
+    private static IEnumerable<ReadOnlyMemory<byte>> Lines(ReadOnlyMemory<byte> frame)
+    {
+        while (frame.Span.IndexOf((byte)'\n') is var newline and >= 0)
+        {
+            yield return frame[..newline];
+            frame = frame[(newline + 1)..];
+        }
+
+        yield return frame;
+    }
+
     private async Task ReceiveLoopAsync()
     {
         var buffer = new byte[64 * 1024];
@@ -291,9 +306,14 @@ public sealed class ChatTestClient : IAsyncDisposable
                     return;
                 }
 
-                using var document = JsonDocument.Parse(buffer.AsMemory(0, count));
-                var frame = document.RootElement.Clone();
-                (Type(frame) == "ack" ? _acks : _frames).Writer.TryWrite(frame);
+                // A server frame holds one JSON object per line (several when the server coalesced its writes).
+                Interlocked.Increment(ref _webSocketFrames);
+                foreach (var line in Lines(buffer.AsMemory(0, count)))
+                {
+                    using var document = JsonDocument.Parse(line);
+                    var frame = document.RootElement.Clone();
+                    (Type(frame) == "ack" ? _acks : _frames).Writer.TryWrite(frame);
+                }
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)

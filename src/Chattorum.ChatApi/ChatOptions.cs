@@ -1,0 +1,16 @@
+namespace Chattorum.ChatApi;
+
+/// <summary>The <c>Chat</c> settings an operator may change; every other limit is fixed in <see cref="ChatLimits"/>.</summary>
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    /// <summary>Origins, besides the server's own, whose pages may open a WebSocket (e.g. <c>https://chat.example.com</c>).</summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>Frames one connection may send a second, on average (a deployment for bots or load tests raises it).</summary>
+    public double RatePerSecond { get; set; } = ChatLimits.RatePerSecond;
+
+    /// <summary>Frames one connection may send in a burst.</summary>
+    public int RateBurst { get; set; } = ChatLimits.RateBurst;
+}
