@@ -14,6 +14,9 @@ public sealed partial class ChatClient
     private readonly TokenBucket _rate;
     private int _rateLimitStrikes;
 
+    // The last send's ack (or error): each one goes out after the one before it.
+    private Task _acked = Task.CompletedTask;
+
     private ValueTask HandleFrameAsync(ReadOnlySpan<byte> utf8)
     {
         var parsed = ClientFrameParser.TryParse(utf8, out var frame, out var error);
@@ -131,8 +134,8 @@ public sealed partial class ChatClient
         }
 
         // Not awaited: a client's sends go to Redis in the order it sent them, over one connection, and the
-        // reader goes on meanwhile. The ack follows once the message is stored.
-        _ = PublishAsync(frame.Room!, CommandLine.Unescape(text), frame.Cid);
+        // reader goes on meanwhile. The ack follows once the message is stored, after the acks of earlier sends.
+        _acked = PublishAsync(frame.Room!, CommandLine.Unescape(text), frame.Cid, _acked);
     }
 
     /// <summary>A command is not a chat message: it goes to whichever bot answers its name, and the sender alone hears how it went.</summary>
@@ -170,18 +173,24 @@ public sealed partial class ChatClient
         }
     }
 
-    private async Task PublishAsync(string room, string text, string? cid)
+    private async Task PublishAsync(string room, string text, string? cid, Task earlierAcks)
     {
+        byte[] reply;
         try
         {
             var id = await _services.Backplane.PublishAsync(room, User, text).ConfigureAwait(false);
             _metrics.MessageReceived();
-            Reply(ServerFrameWriter.Current.Ack(room, id, cid));
+            reply = ServerFrameWriter.Current.Ack(room, id, cid);
         }
         catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
-            Reply(new FrameError(ErrorCodes.Unavailable, "the message was not accepted: the chat store is unreachable; send it again", "send", cid));
+            _metrics.FrameRejected(ErrorCodes.Unavailable);
+            reply = ServerFrameWriter.Current.Error(new FrameError(ErrorCodes.Unavailable, "the message was not accepted: the chat store is unreachable; send it again", "send", cid));
         }
+
+        // Redis answers in order, but the answers' continuations run in parallel: keep the acks in send order.
+        await earlierAcks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Reply(reply);
     }
 
     private void Reply(in FrameError error)

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Runs one benchmark scenario of BENCHMARKS.md: a private redis-server and one or two ChatApi nodes pinned to
+# CPU 0, the load tool (tools/Chattorum.LoadTest) pinned to CPU 1, then prints the tool's report.
+#
+#   scripts/bench.sh SCENARIO [more load tool options...]
+#
+# SCENARIO: fanout | saturation | single | idle | two-nodes-fanout | two-nodes-saturation | smoke
+# Options after the scenario go to the load tool and override its defaults (e.g. --duration 60).
+# Environment: BENCH_SERVER_CPUS (default 0), BENCH_TOOL_CPUS (default 1), BENCH_NO_BUILD=1 to skip the build,
+# BENCH_RESULTS=FILE to append the final JSON line to FILE.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/install-services.sh
+
+scenario="${1:-}"
+shift || true
+server_cpus="${BENCH_SERVER_CPUS:-0}"
+tool_cpus="${BENCH_TOOL_CPUS:-1}"
+
+# The issue's scenarios: 100-byte messages, 3 s of warm-up, 15 s measured.
+common=(--size 100 --warmup 3 --duration 15)
+case "$scenario" in
+    fanout) nodes=1; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
+    saturation) nodes=1; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
+    single) nodes=1; tool=(--connections 1 --rooms 1 --senders 1 --rate 20) ;;
+    idle) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 50); common=(--duration 10) ;;
+    two-nodes-fanout) nodes=2; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
+    two-nodes-saturation) nodes=2; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
+    smoke) nodes=2; tool=(--connections 60 --rooms 3 --senders 6 --rate 50 --users 12); common=(--size 100 --warmup 1 --duration 3) ;;
+    *)
+        echo "usage: scripts/bench.sh fanout|saturation|single|idle|two-nodes-fanout|two-nodes-saturation|smoke [load tool options...]" >&2
+        exit 2 ;;
+esac
+
+command -v redis-server >/dev/null 2>&1 || install_local_services bench.sh
+command -v taskset >/dev/null 2>&1 || { echo "bench.sh: taskset (util-linux) is required" >&2; exit 1; }
+
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    dotnet build src/Chattorum.ChatApi -c Release -nologo -v quiet >/dev/null
+    dotnet build tools/Chattorum.LoadTest -c Release -nologo -v quiet >/dev/null
+fi
+
+work="$(mktemp -d -t chattorum-bench.XXXXXX)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_for() { # wait_for WHAT COMMAND...: up to 30 s
+    local what="$1"
+    shift
+    for _ in $(seq 1 300); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "bench.sh: $what did not come up" >&2
+    exit 1
+}
+
+# Redis as deployed: append-only persistence on, fsync every second.
+redis_port="$(free_port)"
+taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly yes \
+    --dir "$work" --logfile "$work/redis.log" &
+redis_pid=$!
+pids+=("$redis_pid")
+wait_for "redis-server" redis-cli -p "$redis_port" ping
+
+signing_key="$(head -c 48 /dev/urandom | base64)"
+urls=()
+node_pids=()
+for i in $(seq 1 "$nodes"); do
+    port="$(free_port)"
+    # The scenarios send 20 messages a second and more from one connection: above the default per-connection
+    # rate (10/s), so this deployment raises it, as one serving bots or load tests would (Chat:RatePerSecond).
+    ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    ASPNETCORE_ENVIRONMENT=Production \
+    ConnectionStrings__cache="127.0.0.1:$redis_port" \
+    Auth__SigningKey="$signing_key" \
+    Chat__RatePerSecond=100000 \
+    Chat__RateBurst=1000 \
+    Logging__LogLevel__Default=Warning \
+        taskset -c "$server_cpus" dotnet src/Chattorum.ChatApi/bin/Release/net10.0/Chattorum.ChatApi.dll \
+        >"$work/node$i.log" 2>&1 &
+    node_pids+=($!)
+    pids+=($!)
+    urls+=("http://127.0.0.1:$port")
+    wait_for "ChatApi node $i (log: $work/node$i.log)" curl -fsS "http://127.0.0.1:$port/alive"
+done
+
+all_pids="$(IFS=,; echo "${node_pids[*]},$redis_pid")"
+echo "bench.sh: $scenario: $nodes node(s) [${urls[*]}] and redis :$redis_port on CPU $server_cpus; load tool on CPU $tool_cpus" >&2
+
+set +e
+taskset -c "$tool_cpus" dotnet tools/Chattorum.LoadTest/bin/Release/net10.0/Chattorum.LoadTest.dll \
+    --url "$(IFS=,; echo "${urls[*]}")" --pids "$all_pids" --scenario "$scenario" "${common[@]}" "${tool[@]}" "$@" \
+    | tee "$work/report.txt"
+status=${PIPESTATUS[0]}
+set -e
+
+if [ -n "${BENCH_RESULTS:-}" ]; then
+    grep '^{' "$work/report.txt" | tail -n 1 >>"$BENCH_RESULTS"
+fi
+exit "$status"
