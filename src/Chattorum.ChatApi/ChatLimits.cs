@@ -21,6 +21,12 @@ public static class ChatLimits
     /// </summary>
     public const int MaxBatchBytes = 32 * 1024;
 
+    /// <summary>
+    /// Commands a room's hub handles in a row before it lets other work run: after a backlog (a pause, a burst
+    /// from Redis) each member's writer drains between bursts, so no queue takes the whole backlog at once.
+    /// </summary>
+    public const int HubBurst = 64;
+
     public const int MinTextLength = 1;
     public const int MaxTextLength = 2_000;
     public const int MaxClientIdLength = 64;

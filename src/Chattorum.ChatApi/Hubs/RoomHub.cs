@@ -100,6 +100,7 @@ public sealed partial class RoomHub
         }
 
         var reader = _commands.Reader;
+        var handled = 0;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (reader.TryRead(out var command))
@@ -112,6 +113,12 @@ public sealed partial class RoomHub
                     _owner.Retire(this);
                     await UnsubscribeAsync().ConfigureAwait(false);
                     return;
+                }
+
+                if (++handled % ChatLimits.HubBurst == 0)
+                {
+                    // The members' writers, woken by this burst, run before the hub queues them more.
+                    await Task.Yield();
                 }
             }
         }

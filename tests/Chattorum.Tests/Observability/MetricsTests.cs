@@ -44,7 +44,8 @@ public sealed class MetricsTests(CommandsFixture system) : IClassFixture<Command
         await two.JoinAsync("metered");
         Assert.Equal(1, Ups(rooms));
 
-        await one.SendMessageAsync("metered", "count me");
+        var cid = await one.SendMessageAsync("metered", "count me");
+        Assert.Equal(cid, (await one.AcksAsync(1))[0].GetProperty("cid").GetString());
         await two.WaitForAsync(f => IsMessageIn(f, "metered"));
         await one.WaitForAsync(f => IsMessageIn(f, "metered"));
         Assert.Equal(1, Sum(received));
