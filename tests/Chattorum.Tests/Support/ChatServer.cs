@@ -77,7 +77,16 @@ public sealed class ChatServer : IChatEndpoint, IAsyncDisposable
     public static async Task<ChatServer> StartAsync(params string[] settings)
     {
         var redis = await RedisServer.StartAsync();
-        return await StartAsync(redis, ownsRedis: true, settings);
+        try
+        {
+            return await StartAsync(redis, ownsRedis: true, settings);
+        }
+        catch
+        {
+            // A node that refuses to start (bad settings) must not leave its Redis running.
+            await redis.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A node on a shared Redis.</summary>

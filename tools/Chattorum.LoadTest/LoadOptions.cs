@@ -1,0 +1,45 @@
+namespace Chattorum.LoadTest;
+
+/// <summary>One load-test run, as the command line describes it (see <see cref="LoadOptionsParser.Usage"/>).</summary>
+internal sealed record LoadOptions
+{
+    public static readonly Uri DefaultUrl = new("http://127.0.0.1:5170");
+
+    public IReadOnlyList<Uri> Urls { get; init; } = [DefaultUrl];
+
+    public int Connections { get; init; } = 100;
+
+    public int Rooms { get; init; } = 1;
+
+    public int Senders { get; init; } = 1;
+
+    /// <summary>Messages a second per sender; null is <c>--rate max</c>, as fast as <see cref="InFlight"/> allows.</summary>
+    public double? Rate { get; init; } = 5;
+
+    public int InFlight { get; init; } = 16;
+
+    public double DurationSeconds { get; init; } = 15;
+
+    public double WarmupSeconds { get; init; } = 3;
+
+    public int Size { get; init; } = 100;
+
+    /// <summary>Accounts to sign up; connection i uses user i % Users.</summary>
+    public int? Users { get; init; }
+
+    public IReadOnlyList<int> Pids { get; init; } = [];
+
+    /// <summary>Connect, join and hold without sending, to measure the servers' memory per connection.</summary>
+    public bool Idle { get; init; }
+
+    public bool JsonOnly { get; init; }
+
+    /// <summary>A name for the run in its report (<c>--scenario</c>), e.g. the benchmark it stands for.</summary>
+    public string? Label { get; init; }
+
+    public bool Help { get; init; }
+
+    public int UserCount => Users ?? Math.Min(Connections, 50);
+
+    public string Scenario => Label ?? (Idle ? "idle" : Rate is null ? "max-rate" : "fixed-rate");
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+
+namespace Chattorum.LoadTest;
+
+/// <summary>Reads the command line; every problem is an <see cref="ArgumentException"/> whose message says what to fix.</summary>
+internal static class LoadOptionsParser
+{
+    public const int MaxConnections = 100_000;
+    public const int MaxSize = 2_000;
+
+    public const string Usage = """
+        Load test for Chattorum chat nodes: many WebSocket clients in rooms, some of them sending; reports
+        deliveries a second, latency percentiles, lost, duplicated and reordered messages, and the servers' CPU and memory.
+
+        usage: dotnet run -c Release --project tools/Chattorum.LoadTest -- [options]
+
+          --url URL          a chat node (default http://127.0.0.1:5170); repeat it or separate with commas for
+                             several nodes: connections are spread over them round-robin
+          --connections C    WebSocket connections (default 100), opened at most 64 at a time
+          --rooms R          rooms (default 1); connection i joins room i % R
+          --senders S        the first S connections also send (default 1)
+          --rate N|max       messages a second per sender (default 5), or max: as fast as the acks allow, with at
+                             most --in-flight sends not yet acknowledged per sender. A node accepts 10 frames a
+                             second per connection (bursts of 20) unless Chat:RatePerSecond and Chat:RateBurst
+                             raise it, and answers more with rate_limited errors.
+          --in-flight K      unacknowledged sends per sender with --rate max (default 16)
+          --duration D       seconds measured (default 15)
+          --warmup W         seconds sent before the measurement starts (default 3)
+          --size B           message text length in bytes (default 100; at least the ~40-byte header is sent)
+          --users U          accounts to sign up (default the smaller of C and 50); connection i is user i % U
+          --pids P,P         server processes (chat nodes, redis-server) whose CPU and memory to report
+          --idle             no messages: open and join the connections, hold them for --duration seconds and
+                             report the servers' memory per connection
+          --json-only        print only the final JSON line
+          --scenario NAME    the run's name in its report (default idle, fixed-rate or max-rate)
+          --help             this text
+
+        Exit code: 0 when nothing was lost, duplicated or reordered and there were no errors; 1 otherwise;
+        2 for bad arguments.
+        """;
+
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new LoadOptions();
+        List<Uri>? urls = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--url":
+                    urls ??= [];
+                    urls.AddRange(ParseUrls(Value()));
+                    break;
+                case "--connections": options = options with { Connections = Integer(name, Value(), 1, MaxConnections) }; break;
+                case "--rooms": options = options with { Rooms = Integer(name, Value(), 1, MaxConnections) }; break;
+                case "--senders": options = options with { Senders = Integer(name, Value(), 1, MaxConnections) }; break;
+                case "--rate": options = options with { Rate = ParseRate(Value()) }; break;
+                case "--in-flight": options = options with { InFlight = Integer(name, Value(), 1, 100_000) }; break;
+                case "--duration": options = options with { DurationSeconds = Seconds(name, Value(), allowZero: false) }; break;
+                case "--warmup": options = options with { WarmupSeconds = Seconds(name, Value(), allowZero: true) }; break;
+                case "--size": options = options with { Size = Integer(name, Value(), 1, MaxSize) }; break;
+                case "--users": options = options with { Users = Integer(name, Value(), 1, MaxConnections) }; break;
+                case "--pids": options = options with { Pids = ParsePids(Value()) }; break;
+                case "--idle": options = options with { Idle = true }; break;
+                case "--json-only": options = options with { JsonOnly = true }; break;
+                case "--scenario": options = options with { Label = Value() }; break;
+                case "-h" or "--help": return options with { Help = true };
+                default: throw new ArgumentException($"unknown option '{name}'");
+            }
+        }
+
+        options = urls is null ? options : options with { Urls = urls };
+        NoMoreThanConnections("--rooms", options.Rooms, options);
+        NoMoreThanConnections("--users", options.UserCount, options);
+        if (!options.Idle)
+        {
+            NoMoreThanConnections("--senders", options.Senders, options);
+        }
+
+        return options;
+    }
+
+    private static List<Uri> ParseUrls(string value)
+    {
+        var urls = new List<Uri>();
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.PathAndQuery != "/")
+            {
+                throw new ArgumentException($"--url must be an http:// or https:// address of a chat node, such as {LoadOptions.DefaultUrl}, not '{part}'");
+            }
+
+            urls.Add(url);
+        }
+
+        return urls;
+    }
+
+    private static double? ParseRate(string value)
+    {
+        if (value == "max")
+        {
+            return null;
+        }
+
+        return double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate > 0 && rate <= 1_000_000
+            ? rate
+            : throw new ArgumentException($"--rate must be messages a second (above 0, at most 1000000) or 'max', not '{value}'");
+    }
+
+    private static int[] ParsePids(string value)
+    {
+        var parts = value.Split(',', StringSplitOptions.TrimEntries);
+        var pids = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out pids[i]) || pids[i] == 0)
+            {
+                throw new ArgumentException($"--pids must be process ids separated by commas, not '{value}'");
+            }
+        }
+
+        return pids;
+    }
+
+    private static int Integer(string name, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? number
+            : throw new ArgumentException($"{name} must be a whole number from {min} to {max}, not '{value}'");
+
+    private static double Seconds(string name, string value, bool allowZero) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && (seconds > 0 || (allowZero && seconds == 0)) && seconds <= 86_400
+            ? seconds
+            : throw new ArgumentException($"{name} must be a number of seconds {(allowZero ? "from 0 to 86400" : "above 0, at most 86400")}, not '{value}'");
+
+    private static void NoMoreThanConnections(string name, int value, LoadOptions options)
+    {
+        if (value > options.Connections)
+        {
+            throw new ArgumentException($"{name} ({value}) cannot be more than --connections ({options.Connections})");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Chattorum.LoadTest;
+
+/// <summary>A server process's CPU and memory over the measurement; memory growth per connection in idle runs.</summary>
+internal sealed record ProcessReport(int Pid, string Name, double CpuSeconds, double CpuPercent, double RssMbStart, double RssMbEnd, double RssKbPerConnection)
+{
+    public static ProcessReport From(ProcessSample start, ProcessSample end, int connections)
+    {
+        var cpuSeconds = (end.CpuTicks - start.CpuTicks) / (double)ProcessSample.ClockTicksPerSecond;
+        var wallSeconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
+        return new ProcessReport(
+            start.Pid,
+            start.Name,
+            cpuSeconds,
+            Math.Round(wallSeconds > 0 ? cpuSeconds / wallSeconds * 100 : 0, 1),
+            Math.Round(start.RssKb / 1024.0, 1),
+            Math.Round(end.RssKb / 1024.0, 1),
+            connections > 0 ? Math.Round((end.RssKb - start.RssKb) / (double)connections, 2) : 0);
+    }
+}
+
+/// <summary>The outcome of a run: a summary for people, then one JSON line for scripts.</summary>
+internal sealed record LoadReport
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public required string Scenario { get; init; }
+
+    public required string RunId { get; init; }
+
+    public bool Idle { get; init; }
+
+    public int Connections { get; init; }
+
+    /// <summary>Connections that opened and joined their room.</summary>
+    public int Connected { get; init; }
+
+    public int Nodes { get; init; }
+
+    public int Rooms { get; init; }
+
+    public int Senders { get; init; }
+
+    public int Users { get; init; }
+
+    /// <summary>Messages a second per sender; 0 for <c>--rate max</c>.</summary>
+    public double Rate { get; init; }
+
+    public int InFlightLimit { get; init; }
+
+    public double DurationSeconds { get; init; }
+
+    public double WarmupSeconds { get; init; }
+
+    public int Size { get; init; }
+
+    /// <summary>Messages sent in the measured window.</summary>
+    public long Sent { get; init; }
+
+    public double SentPerSecond { get; init; }
+
+    /// <summary>Every message sent, warm-up included.</summary>
+    public long SentTotal { get; init; }
+
+    public long Acked { get; init; }
+
+    /// <summary>Sends answered by an error: not stored, so not expected by anyone.</summary>
+    public long Rejected { get; init; }
+
+    /// <summary>Sends with neither an ack nor an error when the drain ended.</summary>
+    public long Unacked { get; init; }
+
+    /// <summary>Receipts of messages sent in the measured window, each receiver counting once.</summary>
+    public long Deliveries { get; init; }
+
+    public double DeliveriesPerSecond { get; init; }
+
+    public long LatencySamples { get; init; }
+
+    public double P50Ms { get; init; }
+
+    public double P90Ms { get; init; }
+
+    public double P99Ms { get; init; }
+
+    public double P999Ms { get; init; }
+
+    public double MaxMs { get; init; }
+
+    public double MeanMs { get; init; }
+
+    public long Lost { get; init; }
+
+    public long Duplicated { get; init; }
+
+    public long Reordered { get; init; }
+
+    /// <summary>Receivers whose messages came in another order than their room's other receivers with as many.</summary>
+    public long OrderMismatches { get; init; }
+
+    /// <summary>Message ids not above the one a receiver got before.</summary>
+    public long IdRegressions { get; init; }
+
+    public double DrainSeconds { get; init; }
+
+    public long Errors { get; init; }
+
+    public IReadOnlyDictionary<string, long> ErrorCounts { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Idle runs: the processes' resident memory growth per connection, added up.</summary>
+    public double RssKbPerConnection { get; init; }
+
+    public IReadOnlyList<ProcessReport> Processes { get; init; } = [];
+
+    [JsonIgnore]
+    public IReadOnlyList<string> ErrorDetails { get; init; } = [];
+
+    [JsonIgnore]
+    public bool Passed => Lost == 0 && Duplicated == 0 && Reordered == 0 && OrderMismatches == 0 && IdRegressions == 0 && Errors == 0;
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void WriteSummary(TextWriter output)
+    {
+        void Write(FormattableString line) => output.WriteLine(FormattableString.Invariant(line));
+
+        Write($"Chattorum load test {RunId} ({Scenario}): {Connected} of {Connections} connections joined, over {Nodes} node(s), {Rooms} room(s), {Users} user(s)");
+        if (!Idle)
+        {
+            var rate = Rate > 0 ? FormattableString.Invariant($"{Rate}/s each") : $"as fast as acked, {InFlightLimit} in flight each";
+            Write($"  {Senders} sender(s) at {rate}, {Size}-byte messages, measured {DurationSeconds} s after {WarmupSeconds} s of warm-up");
+            Write($"  sent         {Sent:N0} in the window ({SentPerSecond:N1}/s); {SentTotal:N0} in all, {Acked:N0} acked, {Rejected:N0} rejected, {Unacked:N0} unacked");
+            Write($"  deliveries   {Deliveries:N0} ({DeliveriesPerSecond:N1}/s)");
+            Write($"  latency      p50 {P50Ms:0.###} ms, p90 {P90Ms:0.###} ms, p99 {P99Ms:0.###} ms, p99.9 {P999Ms:0.###} ms, max {MaxMs:0.###} ms ({LatencySamples:N0} samples)");
+            Write($"  lost {Lost}, duplicated {Duplicated}, reordered {Reordered}, order mismatches {OrderMismatches}, id regressions {IdRegressions} (drained in {DrainSeconds:0.00} s)");
+        }
+        else
+        {
+            Write($"  held for {DurationSeconds} s without messages: {RssKbPerConnection:N2} KB of resident memory per connection in all");
+        }
+
+        foreach (var process in Processes)
+        {
+            var perConnection = Idle ? FormattableString.Invariant($" ({process.RssKbPerConnection:N2} KB per connection)") : "";
+            Write($"  pid {process.Pid} ({process.Name}): cpu {process.CpuSeconds:0.00} s ({process.CpuPercent:0.0} % of a core), rss {process.RssMbStart:N1} -> {process.RssMbEnd:N1} MB{perConnection}");
+        }
+
+        Write($"  errors {Errors}{string.Concat(ErrorCounts.Select(e => $", {e.Key} {e.Value}"))}");
+        foreach (var detail in ErrorDetails)
+        {
+            output.WriteLine($"    {detail}");
+        }
+
+        output.WriteLine(Passed ? "PASSED" : "FAILED");
+    }
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+
+namespace Chattorum.LoadTest;
+
+/// <summary>
+/// One run: sign the users up, open and join every connection, then either send and measure (warm-up, measured
+/// window, drain) or hold the connections idle; close everything and report.
+/// </summary>
+internal static class LoadRunner
+{
+    private const int SignUpConcurrency = 8;
+    private const int ConnectConcurrency = 64;
+    private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    public static string RoomName(string runId, int room) => string.Create(CultureInfo.InvariantCulture, $"lt-{runId}-{room}");
+
+    public static string UserName(string runId, int user) => string.Create(CultureInfo.InvariantCulture, $"lt{runId}u{user}");
+
+    public static async Task<LoadReport> RunAsync(LoadOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        using var run = new RunContext(runId, options.Idle ? 0 : options.Senders);
+        CheckPids(options.Pids);
+        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"run {runId} ({options.Scenario}): {options.Connections} connections over {options.Urls.Count} node(s), {options.Rooms} room(s), {options.UserCount} user(s)")).ConfigureAwait(false);
+
+        string[] tokens;
+        using (var http = new HttpClient())
+        {
+            var users = Enumerable.Range(0, options.UserCount).Select(u => UserName(runId, u)).ToArray();
+            tokens = await new AccountClient(http, options.Urls[0]).TokensAsync(users, SignUpConcurrency, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { ConnectTimeout = OpenTimeout });
+        var connections = new LoadConnection?[options.Connections];
+        try
+        {
+            var beforeConnecting = SamplePids(options.Pids);
+            await OpenAllAsync(options, run, tokens, invoker, connections, log, cancellationToken).ConfigureAwait(false);
+            var open = connections.OfType<LoadConnection>().ToArray();
+            return options.Idle
+                ? await HoldAsync(options, run, open, beforeConnecting, log, cancellationToken).ConfigureAwait(false)
+                : await SendAndMeasureAsync(options, run, open, log, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Task.WhenAll(connections.OfType<LoadConnection>().Select(c => c.CloseAsync(CloseTimeout))).ConfigureAwait(false);
+            foreach (var connection in connections)
+            {
+                connection?.Dispose();
+            }
+        }
+    }
+
+    private static async Task OpenAllAsync(
+        LoadOptions options, RunContext run, string[] tokens, HttpMessageInvoker invoker, LoadConnection?[] connections, TextWriter log, CancellationToken cancellationToken)
+    {
+        var started = Clock.Now;
+        int joined = 0, failed = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = ConnectConcurrency, CancellationToken = cancellationToken };
+        await using (LiveProgress.Start(log, elapsed => LiveProgress.Format(elapsed, $"connecting: {Volatile.Read(ref joined)} of {options.Connections} joined, {Volatile.Read(ref failed)} failed")))
+        {
+            await Parallel.ForAsync(0, options.Connections, parallel, async (i, token) =>
+            {
+                var room = i % options.Rooms;
+                var roomName = RoomName(run.RunId, room);
+                var sender = !options.Idle && i < options.Senders
+                    ? new Sender(i, room, roomName, run, options.Size, options.Rate, options.InFlight)
+                    : null;
+                var connection = new LoadConnection(new Receiver(i, room, run) { Sender = sender });
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(OpenTimeout);
+                try
+                {
+                    await connection.OpenAsync(WebSocketUri(options.Urls[i % options.Urls.Count]), tokens[i % tokens.Length], roomName, invoker, timeout.Token).ConfigureAwait(false);
+                    connections[i] = connection;
+                    Interlocked.Increment(ref joined);
+                }
+                catch (Exception exception) when (!token.IsCancellationRequested && exception is WebSocketException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+                {
+                    Interlocked.Increment(ref failed);
+                    var reason = exception is OperationCanceledException ? $"not joined within {OpenTimeout.TotalSeconds} s" : exception.Message;
+                    run.Errors.Add("connect_failed", $"connection {i}: {reason}");
+                    await connection.CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
+                    connection.Dispose();
+                }
+            }).ConfigureAwait(false);
+        }
+
+        await log.WriteLineAsync(LiveProgress.Format(Stopwatch.GetElapsedTime(started), $"{joined} of {options.Connections} connections joined, {failed} failed")).ConfigureAwait(false);
+    }
+
+    private static async Task<LoadReport> SendAndMeasureAsync(LoadOptions options, RunContext run, LoadConnection[] open, TextWriter log, CancellationToken cancellationToken)
+    {
+        var senders = open.Select(c => c.Receiver.Sender).OfType<Sender>().ToArray();
+        var receivers = open.Select(c => c.Receiver).ToArray();
+        var sendStart = Clock.Now;
+        var windowStart = sendStart + Clock.Ticks(options.WarmupSeconds);
+        var windowEnd = windowStart + Clock.Ticks(options.DurationSeconds);
+        run.Window.Set(windowStart, windowEnd);
+
+        using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stopSending.CancelAfter(Stopwatch.GetElapsedTime(Clock.Now, windowEnd));
+
+        // Fixed-rate senders take turns across one interval rather than all sending at once.
+        var stagger = options.Rate is { } rate && senders.Length > 0 ? Stopwatch.Frequency / rate / senders.Length : 0;
+        var sending = open
+            .Where(c => c.Receiver.Sender is not null)
+            .Select((c, j) => c.Receiver.Sender!.RunAsync(frame => c.SendAsync(frame, cancellationToken), sendStart + (long)(j * stagger), stopSending.Token))
+            .ToArray();
+
+        ProcessSample[] atStart, atEnd;
+        double drainSeconds;
+        await using (LiveProgress.Start(log, new SendProgress(run, senders, receivers).Line))
+        {
+            await Clock.DelayUntilAsync(windowStart, cancellationToken).ConfigureAwait(false);
+            atStart = SamplePids(options.Pids);
+            await Clock.DelayUntilAsync(windowEnd, cancellationToken).ConfigureAwait(false);
+            atEnd = SamplePids(options.Pids);
+            await Task.WhenAll(sending).ConfigureAwait(false);
+            var draining = Clock.Now;
+            await DrainAsync(senders, receivers, cancellationToken).ConfigureAwait(false);
+            drainSeconds = Stopwatch.GetElapsedTime(draining).TotalSeconds;
+        }
+
+        return Tally.Load(options, run, senders, receivers, atStart, atEnd, drainSeconds);
+    }
+
+    private static async Task<LoadReport> HoldAsync(LoadOptions options, RunContext run, LoadConnection[] open, ProcessSample[] before, TextWriter log, CancellationToken cancellationToken)
+    {
+        await using (LiveProgress.Start(log, elapsed => LiveProgress.Format(elapsed, $"idle: {open.Count(c => !c.Receiver.ClosedUnexpectedly)} connections open")))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds), cancellationToken).ConfigureAwait(false);
+        }
+
+        var after = SamplePids(options.Pids);
+        return Tally.Idle(options, run, open.Length, before, after);
+    }
+
+    /// <summary>
+    /// Waits until every send is answered and every receiver has every acknowledged message of its room, or the
+    /// drain timeout. Connections the server dropped are not waited for: nothing more will come on them.
+    /// </summary>
+    private static async Task DrainAsync(Sender[] senders, Receiver[] receivers, CancellationToken cancellationToken)
+    {
+        var sendersByRoom = senders.ToLookup(s => s.Room);
+        var live = receivers.Where(r => !r.ClosedUnexpectedly);
+        bool Drained() =>
+            live.All(r => r.Sender is not { InFlight: > 0 }) &&
+            live.All(r => sendersByRoom[r.Room].All(s => (r.TrackerOf(s.Index)?.Distinct ?? 0) >= s.Acked.Count));
+
+        var deadline = Clock.Now + Clock.Ticks(DrainTimeout.TotalSeconds);
+        while (!Drained() && Clock.Now < deadline)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void CheckPids(IReadOnlyList<int> pids)
+    {
+        try
+        {
+            SamplePids(pids);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new ArgumentException($"--pids: {exception.Message}", exception);
+        }
+    }
+
+    private static ProcessSample[] SamplePids(IReadOnlyList<int> pids) => [.. pids.Select(ProcessSampler.Sample)];
+
+    private static Uri WebSocketUri(Uri node) =>
+        new UriBuilder(node) { Scheme = node.Scheme == Uri.UriSchemeHttps ? "wss" : "ws", Path = "/ws" }.Uri;
+
+}

@@ -1,0 +1,88 @@
+namespace Chattorum.LoadTest;
+
+/// <summary>Adds up what the senders and receivers counted into the run's report.</summary>
+internal static class Tally
+{
+    public static LoadReport Load(LoadOptions options, RunContext run, Sender[] senders, Receiver[] receivers, ProcessSample[] atStart, ProcessSample[] atEnd, double drainSeconds)
+    {
+        // A connection the server dropped is an error ("closed"), and what it did not get is not counted as lost as well.
+        var sendersByRoom = senders.ToLookup(s => s.Room);
+        long lost = 0;
+        foreach (var receiver in receivers.Where(r => !r.ClosedUnexpectedly))
+        {
+            foreach (var sender in sendersByRoom[receiver.Room])
+            {
+                lost += receiver.TrackerOf(sender.Index)?.CountLost(sender.Acked) ?? sender.Acked.Count;
+            }
+        }
+
+        var unacked = senders.Sum(s => s.InFlight);
+        if (unacked > 0)
+        {
+            run.Errors.Add("unacked", $"{unacked} send(s) with neither an ack nor an error after the drain", unacked);
+        }
+
+        var trackers = receivers.SelectMany(r => r.Trackers).ToArray();
+        var latency = LatencySummary.From(run.Latency.Snapshot());
+        var seconds = run.Window.Seconds;
+        var sent = senders.Sum(s => s.SentInWindow);
+        var deliveries = receivers.Sum(r => r.Measured);
+        return Common(options, run, receivers.Length) with
+        {
+            Sent = sent,
+            SentPerSecond = Math.Round(sent / seconds, 1),
+            SentTotal = senders.Sum(s => s.Sent),
+            Acked = senders.Sum(s => s.Acked.Count),
+            Rejected = senders.Sum(s => s.Rejected),
+            Unacked = unacked,
+            Deliveries = deliveries,
+            DeliveriesPerSecond = Math.Round(deliveries / seconds, 1),
+            LatencySamples = latency.Count,
+            P50Ms = latency.P50Ms,
+            P90Ms = latency.P90Ms,
+            P99Ms = latency.P99Ms,
+            P999Ms = latency.P999Ms,
+            MaxMs = latency.MaxMs,
+            MeanMs = latency.MeanMs,
+            Lost = lost,
+            Duplicated = trackers.Sum(t => t.Duplicates),
+            Reordered = trackers.Sum(t => t.Reordered),
+            OrderMismatches = OrderCheck.CountMismatches(receivers.Select(r => new ReceivedOrder(r.Room, r.Order.Count, r.Order.Hash))),
+            IdRegressions = receivers.Sum(r => r.Order.Regressions),
+            DrainSeconds = Math.Round(drainSeconds, 3),
+            Processes = [.. atStart.Zip(atEnd, (start, end) => ProcessReport.From(start, end, connections: 0))],
+        };
+    }
+
+    public static LoadReport Idle(LoadOptions options, RunContext run, int connected, ProcessSample[] before, ProcessSample[] after)
+    {
+        var processes = before.Zip(after, (start, end) => ProcessReport.From(start, end, connected)).ToArray();
+        return Common(options, run, connected) with
+        {
+            WarmupSeconds = 0,
+            RssKbPerConnection = Math.Round(processes.Sum(p => p.RssKbPerConnection), 2),
+            Processes = processes,
+        };
+    }
+
+    private static LoadReport Common(LoadOptions options, RunContext run, int connected) => new()
+    {
+        Scenario = options.Scenario,
+        Idle = options.Idle,
+        RunId = run.RunId,
+        Connections = options.Connections,
+        Connected = connected,
+        Nodes = options.Urls.Count,
+        Rooms = options.Rooms,
+        Senders = options.Idle ? 0 : options.Senders,
+        Users = options.UserCount,
+        Rate = options.Idle ? 0 : options.Rate ?? 0,
+        InFlightLimit = options.Rate is null && !options.Idle ? options.InFlight : 0,
+        DurationSeconds = options.DurationSeconds,
+        WarmupSeconds = options.WarmupSeconds,
+        Size = options.Size,
+        Errors = run.Errors.Total,
+        ErrorCounts = run.Errors.Counts,
+        ErrorDetails = run.Errors.Details,
+    };
+}
