@@ -3,7 +3,6 @@ using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Commands;
 using Chattorum.ChatApi.Connections;
 using Chattorum.ChatApi.Hubs;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Chattorum.Messaging;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -67,28 +66,6 @@ public static class Extensions
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginRateLimiter>();
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>>((jwt, auth) =>
-            {
-                jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = TokenService.ValidationParameters(auth.Value);
-                jwt.Events = new JwtBearerEvents
-                {
-                    // Browsers cannot set headers on a WebSocket upgrade: they pass the token in the query.
-                    OnMessageReceived = context =>
-                    {
-                        if (context.Request.Path.StartsWithSegments(ChatEndpoint.Path, StringComparison.Ordinal) &&
-                            context.Request.Query["access_token"] is { Count: > 0 } token)
-                        {
-                            context.Token = token;
-                        }
-
-                        return Task.CompletedTask;
-                    },
-                };
-            });
-        services.AddAuthorization();
     }
 
     private static bool TryKey(AuthOptions options)
@@ -106,14 +83,17 @@ public static class Extensions
 
     public static WebApplication MapChat(this WebApplication app)
     {
+        // The WebSocket endpoint first, outside routing and the authentication middleware: it checks its token
+        // itself and keeps only the user's name, so a connection that stays open for hours holds no request state
+        // it does not need (see docs/architecture.md).
+        app.UseWebSockets();
+        var endpoint = ActivatorUtilities.CreateInstance<ChatEndpoint>(app.Services);
+        app.Map(ChatEndpoint.Path, chat => chat.Run(endpoint.HandleAsync));
+
         // The web page (wwwroot: index.html, app.js, style.css) at "/".
         app.UseDefaultFiles();
         app.UseStaticFiles();
-        app.UseWebSockets();
-        app.UseAuthentication();
-        app.UseAuthorization();
         app.MapAuth();
-        app.Map(ChatEndpoint.Path, ChatEndpoint.HandleAsync).RequireAuthorization();
 
         var connections = app.Services.GetRequiredService<ChatConnections>();
         app.Lifetime.ApplicationStopping.Register(() => connections.CloseAll("server shutting down"));

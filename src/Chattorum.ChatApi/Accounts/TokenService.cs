@@ -12,6 +12,7 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
     public const string UserClaim = "sub";
 
     private readonly JsonWebTokenHandler _handler = new();
+    private readonly TokenValidationParameters _validation = ValidationParameters(options.Value);
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(string user)
     {
@@ -28,6 +29,13 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
             SigningCredentials = new SigningCredentials(SigningKey(options.Value), SecurityAlgorithms.HmacSha256),
         });
         return (token, expires);
+    }
+
+    /// <summary>The user a token names, or null when the token is not one of ours or no longer valid.</summary>
+    public async Task<string?> ValidateAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _validation).ConfigureAwait(false);
+        return result.IsValid && result.Claims.TryGetValue(UserClaim, out var user) ? user as string : null;
     }
 
     public static SymmetricSecurityKey SigningKey(AuthOptions options)

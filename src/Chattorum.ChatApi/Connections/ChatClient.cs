@@ -24,7 +24,8 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    // Cancelled CloseTimeout after a close starts: a send or receive still pending then aborts the socket.
+    // Cancelled CloseTimeout after a close starts: a send or receive still pending then fails, as the socket is
+    // aborted. One registration for the connection's life rather than one per send and receive.
     private readonly CancellationTokenSource _closeDeadline = new();
     private CloseRequest? _close;
 
@@ -37,6 +38,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         _metrics = services.Metrics;
         _logger = services.Logger;
         _rate = new TokenBucket(services.Options.RateBurst, services.Options.RatePerSecond, services.Time);
+        _closeDeadline.Token.UnsafeRegister(static state => ((WebSocket)state!).Abort(), socket);
     }
 
     public string User { get; }
@@ -117,7 +119,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
             var close = Volatile.Read(ref _close)!;
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await _socket.CloseOutputAsync(close.Status, close.Reason, _closeDeadline.Token).ConfigureAwait(false);
+                await _socket.CloseOutputAsync(close.Status, close.Reason, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -186,7 +188,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     private ValueTask SendAsync(ReadOnlyMemory<byte> frame)
     {
         _metrics.FrameSent(frame.Length);
-        return _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _closeDeadline.Token);
+        return _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
     }
 
     private async Task ReadLoopAsync()
@@ -196,7 +198,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
             while (true)
             {
                 // An idle connection waits without a buffer; one is taken from the pool when a frame arrives.
-                var probe = await _socket.ReceiveAsync(Memory<byte>.Empty, _closeDeadline.Token).ConfigureAwait(false);
+                var probe = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
                 if (probe.MessageType == WebSocketMessageType.Close)
                 {
                     Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
@@ -234,7 +236,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
                     Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {ChatLimits.MaxFrameBytes} bytes", drain: true);
                 }
 
-                result = await _socket.ReceiveAsync(buffer.AsMemory(count, ChatLimits.MaxFrameBytes + 1 - count), _closeDeadline.Token).ConfigureAwait(false);
+                result = await _socket.ReceiveAsync(buffer.AsMemory(count, ChatLimits.MaxFrameBytes + 1 - count), CancellationToken.None).ConfigureAwait(false);
                 count += result.Count;
             }
             while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
