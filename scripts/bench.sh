@@ -103,6 +103,12 @@ taskset -c "$tool_cpus" dotnet tools/Chattorum.LoadTest/bin/Release/net10.0/Chat
 status=${PIPESTATUS[0]}
 set -e
 
+if [ "$status" -ne 0 ]; then
+    kept="$(mktemp -d -t chattorum-bench-failed.XXXXXX)"
+    cp -r "$work"/. "$kept"/
+    echo "bench.sh: the run failed; node and redis logs kept in $kept" >&2
+fi
+
 if [ -n "${BENCH_RESULTS:-}" ]; then
     grep '^{' "$work/report.txt" | tail -n 1 >>"$BENCH_RESULTS"
 fi

@@ -118,6 +118,9 @@ internal sealed record LoadReport
     [JsonIgnore]
     public IReadOnlyList<string> ErrorDetails { get; init; } = [];
 
+    /// <summary>A few of the acknowledged messages some receiver never got, to start looking from.</summary>
+    public IReadOnlyList<string> LostExamples { get; init; } = [];
+
     [JsonIgnore]
     public bool Passed => Lost == 0 && Duplicated == 0 && Reordered == 0 && OrderMismatches == 0 && IdRegressions == 0 && Errors == 0;
 
@@ -146,6 +149,11 @@ internal sealed record LoadReport
         {
             var perConnection = Idle ? FormattableString.Invariant($" ({process.RssKbPerConnection:N2} KB per connection)") : "";
             Write($"  pid {process.Pid} ({process.Name}): cpu {process.CpuSeconds:0.00} s ({process.CpuPercent:0.0} % of a core), rss {process.RssMbStart:N1} -> {process.RssMbEnd:N1} MB{perConnection}");
+        }
+
+        foreach (var example in LostExamples)
+        {
+            output.WriteLine($"    lost: {example}");
         }
 
         Write($"  errors {Errors}{string.Concat(ErrorCounts.Select(e => $", {e.Key} {e.Value}"))}");

@@ -55,4 +55,19 @@ internal sealed class SeqSet
 
         return missing;
     }
+
+    /// <summary>The lowest number of <paramref name="expected"/> this set lacks, if any.</summary>
+    public long? FirstMissingFrom(SeqSet expected)
+    {
+        for (var i = 0; i < expected._words.Length; i++)
+        {
+            var missing = expected._words[i] & ~(i < _words.Length ? _words[i] : 0);
+            if (missing != 0)
+            {
+                return ((long)i << 6) + BitOperations.TrailingZeroCount(missing);
+            }
+        }
+
+        return null;
+    }
 }

@@ -40,4 +40,6 @@ internal sealed class SequenceTracker
 
     /// <summary>Acknowledged numbers this receiver never got.</summary>
     public long CountLost(SeqSet acked) => _seen.CountMissingFrom(acked);
+
+    public long? FirstLost(SeqSet acked) => _seen.FirstMissingFrom(acked);
 }

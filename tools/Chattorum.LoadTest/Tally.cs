@@ -3,16 +3,26 @@ namespace Chattorum.LoadTest;
 /// <summary>Adds up what the senders and receivers counted into the run's report.</summary>
 internal static class Tally
 {
+    private const int MaxLostExamples = 5;
+
     public static LoadReport Load(LoadOptions options, RunContext run, Sender[] senders, Receiver[] receivers, ProcessSample[] atStart, ProcessSample[] atEnd, double drainSeconds)
     {
         // A connection the server dropped is an error ("closed"), and what it did not get is not counted as lost as well.
         var sendersByRoom = senders.ToLookup(s => s.Room);
         long lost = 0;
+        var lostExamples = new List<string>();
         foreach (var receiver in receivers.Where(r => !r.ClosedUnexpectedly))
         {
             foreach (var sender in sendersByRoom[receiver.Room])
             {
-                lost += receiver.TrackerOf(sender.Index)?.CountLost(sender.Acked) ?? sender.Acked.Count;
+                var tracker = receiver.TrackerOf(sender.Index);
+                var missing = tracker?.CountLost(sender.Acked) ?? sender.Acked.Count;
+                lost += missing;
+                if (missing > 0 && lostExamples.Count < MaxLostExamples)
+                {
+                    var first = tracker?.FirstLost(sender.Acked) ?? sender.Acked.FirstMissingFrom(new SeqSet());
+                    lostExamples.Add($"connection {receiver.Index} missed {missing} acked message(s) of sender {sender.Index}, the first seq {first}");
+                }
             }
         }
 
@@ -45,6 +55,7 @@ internal static class Tally
             MaxMs = latency.MaxMs,
             MeanMs = latency.MeanMs,
             Lost = lost,
+            LostExamples = lostExamples,
             Duplicated = trackers.Sum(t => t.Duplicates),
             Reordered = trackers.Sum(t => t.Reordered),
             OrderMismatches = OrderCheck.CountMismatches(receivers.Select(r => new ReceivedOrder(r.Room, r.Order.Count, r.Order.Hash))),

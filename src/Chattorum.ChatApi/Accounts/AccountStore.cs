@@ -51,7 +51,8 @@ public sealed class AccountStore(IConnectionMultiplexer redis, IPasswordHasher<C
         await _hashing.WaitAsync().ConfigureAwait(false);
         try
         {
-            return work();
+            // Tens of milliseconds of CPU: never on the socket I/O thread, which Kestrel may run requests on.
+            return await Task.Run(work).ConfigureAwait(false);
         }
         finally
         {

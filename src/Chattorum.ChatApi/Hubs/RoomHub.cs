@@ -363,29 +363,10 @@ public sealed partial class RoomHub
     {
         var buffered = _resyncBuffer ?? [];
         _resyncBuffer = null;
+        var merged = buffered;
         if (result is IReadOnlyList<ChatMessage> missed)
         {
-            var dropped = 0;
-            foreach (var message in missed)
-            {
-                var id = StreamId.Parse(message.Id);
-                if (buffered.Exists(e => e.Kind == RoomEventKind.Message && e.Id == id))
-                {
-                    continue;
-                }
-
-                if (_lastLive is { } last && id < last)
-                {
-                    dropped++;
-                }
-
-                Deliver(new RoomEvent(RoomEventKind.Message, id, null, ServerFrameWriter.Current.Message(message)));
-                if (_lastLive is not { } newest || id > newest)
-                {
-                    _lastLive = id;
-                }
-            }
-
+            merged = ResyncMerge.InOrder(missed, buffered, _lastLive, out var dropped);
             if (dropped > 0 && !afterReconnection)
             {
                 // The channel dropped messages while connected: take a fresh subscription.
@@ -398,7 +379,7 @@ public sealed partial class RoomHub
             LogResyncFailed(_logger, Room, ((Exception)result).Message);
         }
 
-        foreach (var roomEvent in buffered)
+        foreach (var roomEvent in merged)
         {
             if (roomEvent.Kind == RoomEventKind.Message && (_lastLive is not { } newest || roomEvent.Id > newest))
             {
