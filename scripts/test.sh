@@ -2,8 +2,8 @@
 # Runs every Chattorum test on a fresh Debian/Ubuntu machine with the .NET 10 SDK: installs what the tests
 # need (Debian's redis-server and rabbitmq-server, which the AppHost test starts as private nodes; Debian's
 # chromium, which the web page's tests drive through Playwright; the npm packages of the Kubernetes manifest
-# validator), restores NuGet packages, builds without warnings and runs
-# the whole suite.
+# validator), restores NuGet packages, builds without warnings, runs the whole suite, then a short smoke run of
+# the load tool against two real chat nodes (scripts/bench.sh smoke: it must lose nothing; its speed is not judged).
 #
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Hubs]
 set -euo pipefail
@@ -42,9 +42,20 @@ dotnet test Chattorum.sln -c Release --no-build "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
+# The load tool against real nodes, on the whole run only (not when a filter picks some tests).
+smoke_status=0
+if [ $# -eq 0 ]; then
+    echo "test.sh: load smoke (scripts/bench.sh smoke)"
+    BENCH_NO_BUILD=1 scripts/bench.sh smoke || smoke_status=$?
+fi
+
 # One plain summary line for whoever reads the end of the log.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
-exit "$status"
+if [ $# -eq 0 ]; then
+    [ "$smoke_status" -eq 0 ] && echo "load smoke: passed (nothing lost, duplicated or reordered)" || echo "load smoke: FAILED ($smoke_status)"
+fi
+[ "$status" -ne 0 ] && exit "$status"
+exit "$smoke_status"

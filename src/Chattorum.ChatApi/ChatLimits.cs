@@ -12,8 +12,13 @@ public static class ChatLimits
     /// <summary>Deepest JSON nesting a client frame may have.</summary>
     public const int MaxJsonDepth = 8;
 
-    /// <summary>Frames queued for one client before it counts as a slow consumer and is disconnected.</summary>
-    public const int SendQueueCapacity = 256;
+    /// <summary>
+    /// Frames queued for one client before it counts as a slow consumer and is disconnected. A busy room sends a
+    /// client thousands of messages a second, and its writer joins what is queued into one write; 1,024 frames
+    /// lets a healthy client ride out a pause of a few hundred milliseconds (a GC, a busy core), where 256 dropped
+    /// receivers that were keeping up (BENCHMARKS.md). A full queue holds references to shared frames: 16 KiB.
+    /// </summary>
+    public const int SendQueueCapacity = 1_024;
 
     /// <summary>
     /// Largest WebSocket frame the server writes by joining queued frames (with newlines); a single frame larger
