@@ -96,8 +96,9 @@ public sealed class MetricsTests(CommandsFixture system) : IClassFixture<Command
 
             var outcomes = published.GetMeasurementSnapshot().Select(m => (string?)m.Tags["outcome"]).ToList();
             Assert.Equal(["queued", "unknown"], outcomes);
-            Assert.Contains(requests.GetMeasurementSnapshot(), m => (string?)m.Tags["outcome"] == "answered");
-            Assert.NotEmpty(latency.GetMeasurementSnapshot());
+            // The bot counts a request once its reply is confirmed, which may be after the reply reached the room.
+            await Eventually.EqualAsync(true, () => Task.FromResult(requests.GetMeasurementSnapshot().Any(m => (string?)m.Tags["outcome"] == "answered")));
+            await Eventually.EqualAsync(true, () => Task.FromResult(latency.GetMeasurementSnapshot().Count > 0));
             Assert.Contains(failures.GetMeasurementSnapshot(), m => (string?)m.Tags["provider"] == "stooq" && (string?)m.Tags["reason"] == "bad_response");
             circuits.RecordObservableInstruments();
             Assert.Contains(circuits.GetMeasurementSnapshot(), m => (string?)m.Tags["provider"] == "stooq");
