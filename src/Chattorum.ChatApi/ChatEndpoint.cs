@@ -1,10 +1,22 @@
+using System.Net.WebSockets;
 using Chattorum.ChatApi.Accounts;
 using Chattorum.ChatApi.Connections;
 using Chattorum.ChatApi.Protocol;
 
 namespace Chattorum.ChatApi;
 
-/// <summary><c>GET /ws</c> with a bearer token: checks the request, upgrades it and runs the connection.</summary>
+/// <summary>What the checks of an upgrade decided: the user, or the status and reason of the refusal.</summary>
+public readonly record struct Admission(string? User, int Status, string Reason)
+{
+    public bool IsAdmitted => User is not null;
+}
+
+/// <summary>
+/// <c>GET /ws</c> with a bearer token: checks the request, upgrades it and runs the connection. Most connections
+/// come through <see cref="ChatListener"/>, which does the upgrade below the HTTP layer; a <c>/ws</c> request that
+/// is not the first on its connection (or arrives over TLS) comes through <see cref="HandleAsync"/>. Both make the
+/// same checks, in the same order, with the same answers.
+/// </summary>
 public sealed class ChatEndpoint(
     TokenService tokens,
     OriginPolicy origins,
@@ -17,45 +29,45 @@ public sealed class ChatEndpoint(
     /// <summary>Browsers cannot set headers on a WebSocket upgrade: they pass the token in the query.</summary>
     public const string TokenQueryParameter = "access_token";
 
-    public async Task HandleAsync(HttpContext context)
+    public static WebSocketCreationOptions SocketOptions { get; } = new()
     {
-        var user = BearerToken(context.Request) is { } token ? await tokens.ValidateAsync(token).ConfigureAwait(false) : null;
+        IsServer = true,
+        KeepAliveInterval = ChatLimits.KeepAliveInterval,
+        KeepAliveTimeout = ChatLimits.KeepAliveTimeout,
+    };
+
+    /// <summary>The checks of an upgrade, in order: token (401), upgrade (400), origin (403), shutting down (503).</summary>
+    public async Task<Admission> AdmitAsync(string? authorization, string? queryToken, bool isUpgrade, string? origin, string host)
+    {
+        var token = BearerToken(authorization) ?? (string.IsNullOrEmpty(queryToken) ? null : queryToken);
+        var user = token is null ? null : await tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!Validation.IsValidUserName(user))
         {
             // The name is the token's, never the client's: no valid token, no connection.
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await Refuse(context, StatusCodes.Status401Unauthorized, "a valid bearer token is required").ConfigureAwait(false);
-            return;
+            return new Admission(null, StatusCodes.Status401Unauthorized, "a valid bearer token is required");
         }
 
-        if (!context.WebSockets.IsWebSocketRequest)
+        if (!isUpgrade)
         {
-            await Refuse(context, StatusCodes.Status400BadRequest, "this endpoint takes WebSocket upgrades only").ConfigureAwait(false);
-            return;
+            return new Admission(null, StatusCodes.Status400BadRequest, "this endpoint takes WebSocket upgrades only");
         }
 
-        if (!origins.IsAllowed(context.Request))
+        if (!origins.IsAllowed(origin, host))
         {
-            await Refuse(context, StatusCodes.Status403Forbidden, "this origin may not open a chat connection").ConfigureAwait(false);
-            return;
+            return new Admission(null, StatusCodes.Status403Forbidden, "this origin may not open a chat connection");
         }
 
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            await Refuse(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down").ConfigureAwait(false);
-            return;
+            return new Admission(null, StatusCodes.Status503ServiceUnavailable, "the server is shutting down");
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = ChatLimits.KeepAliveInterval,
-            KeepAliveTimeout = ChatLimits.KeepAliveTimeout,
-        }).ConfigureAwait(false);
+        return new Admission(user, StatusCodes.Status101SwitchingProtocols, "");
+    }
 
-        // The handshake is done: the request's headers (the token among them) would otherwise stay in memory for
-        // as long as the connection lives.
-        context.Request.Headers.Clear();
-
+    /// <summary>Runs an accepted connection until it closes.</summary>
+    public async Task RunAsync(WebSocket socket, string user)
+    {
         using var client = new ChatClient(socket, user, services);
         connections.Add(client);
         try
@@ -68,20 +80,41 @@ public sealed class ChatEndpoint(
         }
     }
 
-    private static string? BearerToken(HttpRequest request)
+    public async Task HandleAsync(HttpContext context)
     {
-        var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var request = context.Request;
+        var admission = await AdmitAsync(
+            request.Headers.Authorization.ToString(),
+            request.Query[TokenQueryParameter] is { Count: 1 } query ? query[0] : null,
+            context.WebSockets.IsWebSocketRequest,
+            request.Headers.Origin.ToString(),
+            request.Host.Value ?? "").ConfigureAwait(false);
+        if (!admission.IsAdmitted)
         {
-            return header["Bearer ".Length..].Trim();
+            context.Response.StatusCode = admission.Status;
+            if (admission.Status == StatusCodes.Status401Unauthorized)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+
+            await context.Response.WriteAsync(admission.Reason, context.RequestAborted).ConfigureAwait(false);
+            return;
         }
 
-        return request.Query[TokenQueryParameter] is { Count: 1 } query && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = ChatLimits.KeepAliveInterval,
+            KeepAliveTimeout = ChatLimits.KeepAliveTimeout,
+        }).ConfigureAwait(false);
+
+        // The handshake is done: the request's headers (the token among them) would otherwise stay in memory for
+        // as long as the connection lives.
+        request.Headers.Clear();
+        await RunAsync(socket, admission.User!).ConfigureAwait(false);
     }
 
-    private static Task Refuse(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        return context.Response.WriteAsync(message, context.RequestAborted);
-    }
+    private static string? BearerToken(string? authorization) =>
+        authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? authorization["Bearer ".Length..].Trim()
+            : null;
 }

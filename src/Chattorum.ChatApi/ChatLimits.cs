@@ -48,6 +48,9 @@ public static class ChatLimits
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(20);
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long a new connection may take to send the head of its first request before it is dropped.</summary>
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a closing connection may take to flush its queue and finish the close handshake.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 

@@ -49,6 +49,7 @@ public static class Extensions
         services.AddSingleton<CommandPublisher>();
         services.AddHostedService<ReplyConsumer>();
         services.AddSingleton<OriginPolicy>();
+        services.AddSingleton<ChatEndpoint>();
         builder.AddAccounts();
         builder.AddTelemetrySources(ChatMetrics.MeterName);
         return builder;
@@ -87,7 +88,7 @@ public static class Extensions
         // itself and keeps only the user's name, so a connection that stays open for hours holds no request state
         // it does not need (see docs/architecture.md).
         app.UseWebSockets();
-        var endpoint = ActivatorUtilities.CreateInstance<ChatEndpoint>(app.Services);
+        var endpoint = app.Services.GetRequiredService<ChatEndpoint>();
         app.Map(ChatEndpoint.Path, chat => chat.Run(endpoint.HandleAsync));
 
         // The web page (wwwroot: index.html, app.js, style.css) at "/".

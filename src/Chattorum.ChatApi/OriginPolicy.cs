@@ -9,10 +9,13 @@ namespace Chattorum.ChatApi;
 /// </summary>
 public sealed class OriginPolicy(IOptions<ChatOptions> options)
 {
-    public bool IsAllowed(HttpRequest request)
+    public bool IsAllowed(HttpRequest request) => IsAllowed(request.Headers[HeaderNames.Origin].ToString(), request.Host.Value ?? "");
+
+    /// <param name="origin">The request's <c>Origin</c> header, if any.</param>
+    /// <param name="host">The request's <c>Host</c> header: the server's own authority as the client sees it.</param>
+    public bool IsAllowed(string? origin, string host)
     {
-        var origin = request.Headers[HeaderNames.Origin].ToString();
-        if (origin.Length == 0)
+        if (string.IsNullOrEmpty(origin))
         {
             return true;
         }
@@ -22,8 +25,7 @@ public sealed class OriginPolicy(IOptions<ChatOptions> options)
             return false;
         }
 
-        var own = request.Host;
-        if (string.Equals(uri.Authority, own.Value, StringComparison.OrdinalIgnoreCase) &&
+        if (string.Equals(uri.Authority, host, StringComparison.OrdinalIgnoreCase) &&
             (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
         {
             return true;
