@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
@@ -18,15 +17,11 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     private readonly RoomHubs _hubs;
     private readonly ChatMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Channel<ReadOnlyMemory<byte>> _sendQueue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(ChatLimits.SendQueueCapacity)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    private readonly SendQueue _sendQueue = new(ChatLimits.SendQueueCapacity);
 
-    // Cancelled CloseTimeout after a close starts: a send or receive still pending then fails, as the socket is
-    // aborted. One registration for the connection's life rather than one per send and receive.
-    private readonly CancellationTokenSource _closeDeadline = new();
+    // Made when a close starts and cancelled CloseTimeout later: a send or receive still pending then fails, as
+    // the socket is aborted.
+    private CancellationTokenSource? _closeDeadline;
     private CloseRequest? _close;
 
     public ChatClient(WebSocket socket, string user, ChatServices services)
@@ -38,21 +33,20 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         _metrics = services.Metrics;
         _logger = services.Logger;
         _rate = new TokenBucket(services.Options.RateBurst, services.Options.RatePerSecond, services.Time);
-        _closeDeadline.Token.UnsafeRegister(static state => ((WebSocket)state!).Abort(), socket);
     }
 
     public string User { get; }
 
     public bool IsClosed => Volatile.Read(ref _close) is not null;
 
-    public int QueuedFrames => _sendQueue.Reader.Count;
+    public int QueuedFrames => _sendQueue.Count;
 
     /// <summary>Why the connection is closing, once it is.</summary>
     public WebSocketCloseStatus? CloseStatus => Volatile.Read(ref _close)?.Status;
 
     public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame)
     {
-        if (_sendQueue.Writer.TryWrite(frame))
+        if (_sendQueue.TryWrite(frame))
         {
             return EnqueueResult.Queued;
         }
@@ -71,15 +65,11 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
             return;
         }
 
-        _sendQueue.Writer.TryComplete();
-        try
-        {
-            _closeDeadline.CancelAfter(ChatLimits.CloseTimeout);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The connection already finished.
-        }
+        _sendQueue.Complete();
+        var deadline = new CancellationTokenSource();
+        deadline.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket);
+        deadline.CancelAfter(ChatLimits.CloseTimeout);
+        Volatile.Write(ref _closeDeadline, deadline);
     }
 
     /// <summary>Runs the connection until it is closed, then leaves every room it was in.</summary>
@@ -108,7 +98,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
 
     private async Task WriteLoopAsync()
     {
-        var queue = _sendQueue.Reader;
+        var queue = _sendQueue;
         try
         {
             while (await queue.WaitToReadAsync().ConfigureAwait(false) && Volatile.Read(ref _close) is not { Drain: false })
@@ -133,14 +123,14 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     /// Sends what is queued: a lone frame as it is, several joined by newlines into as few WebSocket frames as
     /// <see cref="ChatLimits.MaxBatchBytes"/> allows. The busier the client, the fewer writes per message.
     /// </summary>
-    private async ValueTask SendQueuedAsync(ChannelReader<ReadOnlyMemory<byte>> queue)
+    private async ValueTask SendQueuedAsync(SendQueue queue)
     {
         if (!queue.TryRead(out var frame))
         {
             return;
         }
 
-        if (!queue.TryPeek(out _))
+        if (queue.IsEmpty)
         {
             await SendAsync(frame).ConfigureAwait(false);
             return;
@@ -270,7 +260,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         }
     }
 
-    public void Dispose() => _closeDeadline.Dispose();
+    public void Dispose() => Volatile.Read(ref _closeDeadline)?.Dispose();
 
     private sealed record CloseRequest(WebSocketCloseStatus Status, string Reason, bool Drain);
 
