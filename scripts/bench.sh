@@ -25,7 +25,7 @@ case "$scenario" in
     fanout) nodes=1; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
     saturation) nodes=1; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
     single) nodes=1; tool=(--connections 1 --rooms 1 --senders 1 --rate 20); common=(--size 100 --warmup 30 --duration 15) ;;
-    idle) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 50); common=(--duration 10) ;;
+    idle) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 50); common=(--warmup 5 --duration 10) ;;
     two-nodes-fanout) nodes=2; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
     two-nodes-saturation) nodes=2; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
     smoke) nodes=2; tool=(--connections 60 --rooms 3 --senders 6 --rate 50 --users 12); common=(--size 100 --warmup 1 --duration 3) ;;

@@ -21,7 +21,6 @@ public sealed class ChatEndpoint(
     TokenService tokens,
     OriginPolicy origins,
     ChatServices services,
-    ChatConnections connections,
     IHostApplicationLifetime lifetime)
 {
     public const string Path = "/ws";
@@ -66,19 +65,7 @@ public sealed class ChatEndpoint(
     }
 
     /// <summary>Runs an accepted connection until it closes.</summary>
-    public async Task RunAsync(WebSocket socket, string user)
-    {
-        using var client = new ChatClient(socket, user, services);
-        connections.Add(client);
-        try
-        {
-            await client.RunAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            connections.Remove(client);
-        }
-    }
+    public Task RunAsync(WebSocket socket, string user) => new ChatClient(socket, user, services).RunAsync();
 
     public async Task HandleAsync(HttpContext context)
     {

@@ -30,7 +30,8 @@ internal static class LoadOptionsParser
           --users U          accounts to sign up (default the smaller of C and 50); connection i is user i % U
           --pids P,P         server processes (chat nodes, redis-server) whose CPU and memory to report
           --idle             no messages: open and join the connections, hold them for --duration seconds and
-                             report the servers' memory per connection
+                             report the servers' memory per connection (after opening and closing a first
+                             batch of up to 500 and waiting --warmup seconds, so one-time costs are not counted)
           --json-only        print only the final JSON line
           --scenario NAME    the run's name in its report (default idle, fixed-rate or max-rate)
           --help             this text

@@ -15,6 +15,9 @@ internal static class LoadRunner
     private const int ConnectConcurrency = 64;
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections an idle run opens and closes before it measures.</summary>
+    private const int IdleWarmUpConnections = 500;
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     public static string RoomName(string runId, int room) => string.Create(CultureInfo.InvariantCulture, $"lt-{runId}-{room}");
@@ -40,6 +43,11 @@ internal static class LoadRunner
         var connections = new LoadConnection?[options.Connections];
         try
         {
+            if (options.Idle && options.WarmupSeconds > 0)
+            {
+                await WarmUpIdleAsync(options, run, tokens, invoker, log, cancellationToken).ConfigureAwait(false);
+            }
+
             var beforeConnecting = SamplePids(options.Pids);
             await OpenAllAsync(options, run, tokens, invoker, connections, log, cancellationToken).ConfigureAwait(false);
             var open = connections.OfType<LoadConnection>().ToArray();
@@ -55,6 +63,30 @@ internal static class LoadRunner
                 connection?.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Opens, joins and closes a first batch before an idle run measures, so that the servers' one-time costs
+    /// (compiling the connection path, pools filling) are not counted as memory per connection.
+    /// </summary>
+    private static async Task WarmUpIdleAsync(LoadOptions options, RunContext run, string[] tokens, HttpMessageInvoker invoker, TextWriter log, CancellationToken cancellationToken)
+    {
+        var warmUp = options with { Connections = Math.Min(options.Connections, IdleWarmUpConnections) };
+        var connections = new LoadConnection?[warmUp.Connections];
+        try
+        {
+            await OpenAllAsync(warmUp, run, tokens, invoker, connections, log, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Task.WhenAll(connections.OfType<LoadConnection>().Select(c => c.CloseAsync(CloseTimeout))).ConfigureAwait(false);
+            foreach (var connection in connections)
+            {
+                connection?.Dispose();
+            }
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task OpenAllAsync(

@@ -70,7 +70,7 @@ internal static class Tally
         var processes = before.Zip(after, (start, end) => ProcessReport.From(start, end, connected)).ToArray();
         return Common(options, run, connected) with
         {
-            WarmupSeconds = 0,
+            WarmupSeconds = options.WarmupSeconds,
             RssKbPerConnection = Math.Round(processes.Sum(p => p.RssKbPerConnection), 2),
             Processes = processes,
         };

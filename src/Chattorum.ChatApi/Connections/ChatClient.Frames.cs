@@ -10,7 +10,8 @@ namespace Chattorum.ChatApi.Connections;
 /// <summary>What a client's frames do. Runs on the reader loop, which owns this state.</summary>
 public sealed partial class ChatClient
 {
-    private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
+    // At most MaxRoomsPerConnection: a list is smaller than a set, and as quick at that size.
+    private readonly List<string> _rooms = [];
     private readonly TokenBucket _rate;
     private int _rateLimitStrikes;
 

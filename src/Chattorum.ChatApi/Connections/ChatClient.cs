@@ -72,9 +72,10 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         Volatile.Write(ref _closeDeadline, deadline);
     }
 
-    /// <summary>Runs the connection until it is closed, then leaves every room it was in.</summary>
+    /// <summary>Runs the connection until it is closed, then leaves every room it was in and lets go of its resources.</summary>
     public async Task RunAsync()
     {
+        _services.Connections.Add(this);
         _metrics.ConnectionOpened();
         TryEnqueue(ServerFrameWriter.Current.Welcome(User, _services.Options));
         var writing = WriteLoopAsync();
@@ -93,6 +94,8 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
 
             _rooms.Clear();
             _metrics.ConnectionClosed();
+            _services.Connections.Remove(this);
+            Dispose();
         }
     }
 

@@ -7,6 +7,7 @@ namespace Chattorum.ChatApi.Connections;
 /// <summary>What every connection of this node works with.</summary>
 public sealed record ChatServices(
     RoomHubs Hubs,
+    ChatConnections Connections,
     IRoomBackplane Backplane,
     CommandPublisher Commands,
     FixedWindowLimiter Limiter,

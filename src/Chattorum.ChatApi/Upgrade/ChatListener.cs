@@ -40,8 +40,26 @@ public sealed partial class ChatListener(ConnectionDelegate next, ChatEndpoint e
         await endpoint.RunAsync(socket, user).ConfigureAwait(false);
         if (socket.State != WebSocketState.Closed)
         {
-            // Aborted (the peer vanished, or did not answer the close in time): no graceful end to wait for.
+            await EndAsync(connection).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A WebSocket that did not finish its close handshake (it failed the peer with 1007, say, or the peer went
+    /// quiet): what is queued (a close frame) still goes out, then the connection ends; a peer that does not
+    /// take it within the close timeout is cut off, so that it cannot hold the connection open by not reading.
+    /// </summary>
+    private static async Task EndAsync(ConnectionContext connection)
+    {
+        await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(ChatLimits.CloseTimeout, connection.ConnectionClosed).ConfigureAwait(false);
             connection.Abort();
+        }
+        catch (OperationCanceledException)
+        {
+            // The peer closed its side in time.
         }
     }
 
@@ -73,8 +91,9 @@ public sealed partial class ChatListener(ConnectionDelegate next, ChatEndpoint e
 
                 if (isChat == true && UpgradeHead.TryRead(buffer, out var head, out var end))
                 {
+                    var tooLarge = buffer.Slice(0, end).Length > UpgradeHead.MaxBytes;
                     input.AdvanceTo(end);
-                    return head is null ? (HeadOutcome.Malformed, null) : (HeadOutcome.Read, head);
+                    return tooLarge ? (HeadOutcome.TooLarge, null) : head is null ? (HeadOutcome.Malformed, null) : (HeadOutcome.Read, head);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
