@@ -48,6 +48,9 @@ public static class ChatLimits
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(20);
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>Largest request head an upgrade below the HTTP layer reads (431 beyond): a token and the usual headers take under 2 KiB.</summary>
+    public const int MaxUpgradeHeadBytes = 8 * 1024;
+
     /// <summary>How long a new connection may take to send the head of its first request before it is dropped.</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 

@@ -8,8 +8,7 @@ namespace Chattorum.ChatApi.Upgrade;
 /// <summary>The head of an HTTP/1.1 request for the chat endpoint, as far as a WebSocket upgrade needs it (RFC 6455 §4.2).</summary>
 public sealed record UpgradeHead(string? Authorization, string? QueryToken, string? Origin, string Host, bool IsUpgrade, string? Key)
 {
-    /// <summary>A head larger than this is refused with 431: a token and the usual headers take well under 2 KiB.</summary>
-    public const int MaxBytes = 8 * 1024;
+    public const int MaxBytes = ChatLimits.MaxUpgradeHeadBytes;
 
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
