@@ -90,8 +90,8 @@ public sealed class ChatEndpoint(
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            KeepAliveInterval = ChatLimits.KeepAliveInterval,
-            KeepAliveTimeout = ChatLimits.KeepAliveTimeout,
+            KeepAliveInterval = SocketOptions.KeepAliveInterval,
+            KeepAliveTimeout = SocketOptions.KeepAliveTimeout,
         }).ConfigureAwait(false);
 
         // The handshake is done: the request's headers (the token among them) would otherwise stay in memory for

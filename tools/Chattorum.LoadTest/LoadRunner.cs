@@ -57,11 +57,7 @@ internal static class LoadRunner
         }
         finally
         {
-            await Task.WhenAll(connections.OfType<LoadConnection>().Select(c => c.CloseAsync(CloseTimeout))).ConfigureAwait(false);
-            foreach (var connection in connections)
-            {
-                connection?.Dispose();
-            }
+            await CloseAllAsync(connections).ConfigureAwait(false);
         }
     }
 
@@ -79,14 +75,19 @@ internal static class LoadRunner
         }
         finally
         {
-            await Task.WhenAll(connections.OfType<LoadConnection>().Select(c => c.CloseAsync(CloseTimeout))).ConfigureAwait(false);
-            foreach (var connection in connections)
-            {
-                connection?.Dispose();
-            }
+            await CloseAllAsync(connections).ConfigureAwait(false);
         }
 
         await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task CloseAllAsync(LoadConnection?[] connections)
+    {
+        await Task.WhenAll(connections.OfType<LoadConnection>().Select(c => c.CloseAsync(CloseTimeout))).ConfigureAwait(false);
+        foreach (var connection in connections)
+        {
+            connection?.Dispose();
+        }
     }
 
     private static async Task OpenAllAsync(

@@ -185,8 +185,7 @@ public sealed partial class ChatClient
         }
         catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
-            _metrics.FrameRejected(ErrorCodes.Unavailable);
-            reply = ServerFrameWriter.Current.Error(new FrameError(ErrorCodes.Unavailable, "the message was not accepted: the chat store is unreachable; send it again", "send", cid));
+            reply = Rejection(new FrameError(ErrorCodes.Unavailable, "the message was not accepted: the chat store is unreachable; send it again", "send", cid));
         }
 
         // Redis answers in order, but the answers' continuations run in parallel: keep the acks in send order.
@@ -194,10 +193,13 @@ public sealed partial class ChatClient
         Reply(reply);
     }
 
-    private void Reply(in FrameError error)
+    private void Reply(in FrameError error) => Reply(Rejection(error));
+
+    /// <summary>The error frame for a refused client frame, counted.</summary>
+    private byte[] Rejection(in FrameError error)
     {
         _metrics.FrameRejected(error.Code);
-        Reply(ServerFrameWriter.Current.Error(error));
+        return ServerFrameWriter.Current.Error(error);
     }
 
     private void Reply(byte[] frame)
