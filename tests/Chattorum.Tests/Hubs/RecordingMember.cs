@@ -54,6 +54,20 @@ internal sealed class RecordingMember(string user, int capacity = 100_000) : IRo
         }
     }
 
+    /// <summary>The next frame of the given type, as the bytes the hub queued; frames of other types are skipped.</summary>
+    public async Task<ReadOnlyMemory<byte>> NextBytesOfTypeAsync(string type)
+    {
+        while (true)
+        {
+            var bytes = await NextBytesAsync();
+            using var frame = JsonDocument.Parse(bytes);
+            if (frame.RootElement.GetProperty("type").GetString() == type)
+            {
+                return bytes;
+            }
+        }
+    }
+
     public async Task<JsonElement> NextAsync() => JsonDocument.Parse(await NextBytesAsync()).RootElement.Clone();
 
     public async Task<JsonElement> NextOfTypeAsync(string type)
