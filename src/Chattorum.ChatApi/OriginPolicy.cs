@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Chattorum.ChatApi;
 
@@ -9,8 +8,6 @@ namespace Chattorum.ChatApi;
 /// </summary>
 public sealed class OriginPolicy(IOptions<ChatOptions> options)
 {
-    public bool IsAllowed(HttpRequest request) => IsAllowed(request.Headers[HeaderNames.Origin].ToString(), request.Host.Value ?? "");
-
     /// <param name="origin">The request's <c>Origin</c> header, if any.</param>
     /// <param name="host">The request's <c>Host</c> header: the server's own authority as the client sees it.</param>
     public bool IsAllowed(string? origin, string host)
