@@ -93,7 +93,7 @@ public class FailureTests(ITestOutputHelper output)
             // From its first message on, every reader has the stream's every id, once and in order.
             var start = stored.IndexOf(reader.Ids[0]);
             Assert.True(start >= 0);
-            SawTheStream(stored.Skip(start).ToList(), reader);
+            StreamAssert.SawTheStream(stored.Skip(start).ToList(), reader);
             Assert.False(reader.Truncated);
         }
 
@@ -192,7 +192,7 @@ public class FailureTests(ITestOutputHelper output)
         {
             Assert.Equal(WebSocketStateOpen, reader.Connection.State);
             var start = stored.IndexOf(reader.Ids[0]);
-            SawTheStream(stored.Skip(start).ToList(), reader);
+            StreamAssert.SawTheStream(stored.Skip(start).ToList(), reader);
         }
 
         await Task.WhenAll(readers.Select(r => r.DisposeAsync().AsTask()));
@@ -200,20 +200,4 @@ public class FailureTests(ITestOutputHelper output)
     }
 
     private const System.Net.WebSockets.WebSocketState WebSocketStateOpen = System.Net.WebSockets.WebSocketState.Open;
-
-    /// <summary>The reader saw exactly the stream from its first message on; if not, says what it missed, gained or swapped.</summary>
-    private static void SawTheStream(List<string> expected, ResumingClient reader)
-    {
-        var seen = reader.Ids.ToList();
-        if (expected.SequenceEqual(seen))
-        {
-            return;
-        }
-
-        var at = expected.Zip(seen).TakeWhile(p => p.First == p.Second).Count();
-        Assert.Fail(
-            $"{reader.Name} diverged from the stream at {at} of {expected.Count}: expected {expected.ElementAtOrDefault(at)}, got {seen.ElementAtOrDefault(at)}; " +
-            $"missing [{string.Join(", ", expected.Except(seen))}], not in the stream [{string.Join(", ", seen.Except(expected))}], " +
-            $"seen twice [{string.Join(", ", seen.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key))}]");
-    }
 }

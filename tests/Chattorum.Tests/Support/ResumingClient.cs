@@ -15,6 +15,8 @@ public sealed class ResumingClient(string name, string room) : IAsyncDisposable
 
     public string Name { get; } = name;
 
+    public string Room { get; } = room;
+
     public ChatTestClient Connection => _connection ?? throw new InvalidOperationException("not connected");
 
     public IReadOnlyList<string> Ids => _ids;
@@ -30,7 +32,7 @@ public sealed class ResumingClient(string name, string room) : IAsyncDisposable
         }
 
         _connection = await ChatTestClient.ConnectAsync(node, Name);
-        var joined = await _connection.JoinAsync(room, _ids.Count > 0 ? _ids[^1] : null);
+        var joined = await _connection.JoinAsync(Room, _ids.Count > 0 ? _ids[^1] : null);
         Truncated |= joined.TryGetProperty("truncated", out var t) && t.GetBoolean();
     }
 
@@ -48,7 +50,7 @@ public sealed class ResumingClient(string name, string room) : IAsyncDisposable
 
             var frame = await Connection.NextAsync(left);
             Absorb([frame]);
-            if (IsMessageIn(frame, room) && frame.GetProperty("text").GetString() == text)
+            if (IsMessageIn(frame, Room) && frame.GetProperty("text").GetString() == text)
             {
                 return;
             }
@@ -59,7 +61,7 @@ public sealed class ResumingClient(string name, string room) : IAsyncDisposable
     {
         foreach (var frame in frames)
         {
-            if (IsMessageIn(frame, room))
+            if (IsMessageIn(frame, Room))
             {
                 _ids.Add(frame.GetProperty("id").GetString()!);
             }
