@@ -154,10 +154,12 @@ public sealed class FaultRig : IAsyncDisposable
             await Senders.First(s => s.Room == room).Client.WaitForAsync(f => IsMessageIn(f, room) && f.GetProperty("text").GetString() == "the end");
         }
 
+        // A connection of its own: the rig's may still be reconnecting after a Redis restart.
+        await using var redis = await RedisFixture.ConnectAsync(Redis);
         var acked = 0;
         foreach (var room in Rooms)
         {
-            var stored = (await RedisConnection.GetDatabase().StreamRangeAsync(RedisKeys.Stream(room))).Select(e => e.Id.ToString()).ToList();
+            var stored = (await redis.GetDatabase().StreamRangeAsync(RedisKeys.Stream(room))).Select(e => e.Id.ToString()).ToList();
             var ackedHere = Senders.Where(s => s.Room == room).SelectMany(s => s.Client.DrainAcks()).Select(a => a.GetProperty("id").GetString()!).ToList();
             Assert.NotEmpty(ackedHere);
             Assert.Empty(ackedHere.Except(stored));

@@ -83,31 +83,43 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
     public async Task A_redis_restart_with_its_append_only_file_loses_no_acked_message_and_every_node_recovers_by_itself()
     {
         await using var rig = await FaultRig.StartAsync("redis");
-        await using var probe = await ConnectAsync(rig.Nodes[1], "f_probe");
-        await probe.JoinAsync(rig.Room(0));
+        var probes = await Task.WhenAll(rig.Nodes.Select(async (node, i) =>
+        {
+            var probe = await ConnectAsync(node, $"f_probe{i}");
+            await probe.JoinAsync(rig.Room(0));
+            return probe;
+        }));
         await WarmAsync(rig);
 
         var clock = Stopwatch.StartNew();
         await rig.Redis.StopAsync();
-        var refused = await probe.ReplyToAsync(await probe.SendMessageAsync(rig.Room(0), "while redis is down"));
-        Assert.Equal(("error", "unavailable"), (Type(refused), refused.GetProperty("code").GetString()));
+        foreach (var probe in probes)
+        {
+            var refused = await probe.ReplyToAsync(await probe.SendMessageAsync(rig.Room(0), "while redis is down"));
+            Assert.Equal(("error", "unavailable"), (Type(refused), refused.GetProperty("code").GetString()));
+        }
+
         await rig.Redis.RestartAsync();
         Report("Redis restart", "Redis was back (SIGTERM, AOF replayed)", clock.Elapsed);
 
-        while (true)
+        // Every node reconnects by itself: each probe's sends are refused until they are accepted.
+        foreach (var probe in probes)
         {
-            var answer = await probe.ReplyToAsync(await probe.SendMessageAsync(rig.Room(0), "probe"));
-            if (Type(answer) == "ack")
+            while (true)
             {
-                break;
-            }
+                var answer = await probe.ReplyToAsync(await probe.SendMessageAsync(rig.Room(0), "probe"));
+                if (Type(answer) == "ack")
+                {
+                    break;
+                }
 
-            Assert.Equal("unavailable", answer.GetProperty("code").GetString());
-            Assert.True(clock.Elapsed < Recovery, "the nodes did not get Redis back");
-            await Task.Delay(100);
+                Assert.Equal("unavailable", answer.GetProperty("code").GetString());
+                Assert.True(clock.Elapsed < Recovery, $"{probe.Name}'s node did not get Redis back");
+                await Task.Delay(100);
+            }
         }
 
-        Report("Redis restart", "sends were acked again", clock.Elapsed);
+        Report("Redis restart", "every node acked sends again", clock.Elapsed);
         await rig.PostInEveryRoomAsync("after redis");
         await FaultRig.ReadUntilAsync(rig.Readers, "after redis", Recovery);
         Report("Redis restart", "every client had a message sent after the restart", clock.Elapsed);
@@ -115,6 +127,7 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
         Assert.True(await rig.FinishAsync() > 0);
         Assert.All(rig.Readers, r => Assert.Equal(WebSocketState.Open, r.Connection.State));
         Assert.DoesNotContain(rig.Nodes, n => n.HasExited);
+        await Task.WhenAll(probes.Select(p => p.DisposeAsync().AsTask()));
     }
 
     [Fact]

@@ -57,8 +57,21 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+
+        // CHATTORUM_SERVICE_LOGS names a folder to keep every service's output in, one file per process.
+        if (Environment.GetEnvironmentVariable("CHATTORUM_SERVICE_LOGS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            var log = TextWriter.Synchronized(new StreamWriter(Path.Combine(folder, $"{_project}-{BaseUri.Port}-{_process.Id}.log")) { AutoFlush = true });
+            _process.OutputDataReceived += (_, e) => log.WriteLine(e.Data);
+            _process.ErrorDataReceived += (_, e) => log.WriteLine(e.Data);
+        }
+        else
+        {
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, _) => { };
+        }
+
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         await WaitHealthyAsync();
