@@ -4,6 +4,8 @@
 # chromium, which the web page's tests drive through Playwright; the npm packages of the Kubernetes manifest
 # validator), restores NuGet packages, builds without warnings, runs the whole suite, then a short smoke run of
 # the load tool against two real chat nodes (scripts/bench.sh smoke: it must lose nothing; its speed is not judged).
+# It reports the line coverage of ChatApi and StockBot (the whole run must reach 85%) and the recovery times the
+# fault tests measured.
 #
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Hubs]
 set -euo pipefail
@@ -37,8 +39,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build Chattorum.sln -c Release -warnaserror
 log="$run_tmp/test.log"
+coverage="$run_tmp/coverage"
+export CHATTORUM_RELIABILITY_LOG="$run_tmp/reliability.jsonl"
 set +e
-dotnet test Chattorum.sln -c Release --no-build "$@" 2>&1 | tee "$log"
+dotnet test Chattorum.sln -c Release --no-build "$@" \
+    --collect:"XPlat Code Coverage" --results-directory "$coverage" \
+    -- "DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[Chattorum.ChatApi]*%2c[Chattorum.StockBot]*" \
+       "DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.ExcludeByAttribute=GeneratedCodeAttribute%2cCompilerGeneratedAttribute" \
+    2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
@@ -47,6 +55,30 @@ smoke_status=0
 if [ $# -eq 0 ]; then
     echo "test.sh: load smoke (scripts/bench.sh smoke)"
     BENCH_NO_BUILD=1 scripts/bench.sh smoke || smoke_status=$?
+fi
+
+# What the fault tests measured, one line each.
+if [ -s "$CHATTORUM_RELIABILITY_LOG" ]; then
+    echo "recovery times measured by the fault tests:"
+    sed -E 's/^\{"fault":"([^"]*)","measure":"([^"]*)","ms":([0-9.]+)\}$/  \1: \2 after \3 ms/; s/\\u0027/'"'"'/g' "$CHATTORUM_RELIABILITY_LOG"
+fi
+
+# Line coverage of the two services, from coverlet's Cobertura report (the tests' in-process servers; the
+# processes some tests start are not instrumented).
+coverage_status=0
+report=$(find "$coverage" -name coverage.cobertura.xml 2>/dev/null | head -n 1)
+if [ -n "$report" ]; then
+    covered=$(grep -m1 -oE 'lines-covered="[0-9]+"' "$report" | grep -oE '[0-9]+')
+    valid=$(grep -m1 -oE 'lines-valid="[0-9]+"' "$report" | grep -oE '[0-9]+')
+    per_package=$(grep -oE '<package name="[^"]+" line-rate="[0-9.]+"' "$report" \
+        | sed -E 's/<package name="([^"]+)" line-rate="([0-9.]+)"/\1 \2/' \
+        | awk '{printf "%s%s %.1f%%", (NR > 1 ? ", " : ""), $1, $2 * 100}')
+    percent=$(awk -v c="$covered" -v v="$valid" 'BEGIN {printf "%.1f", (v > 0 ? 100 * c / v : 0)}')
+    echo "line coverage: ${percent}% of ${valid} lines (${per_package})"
+    if [ $# -eq 0 ] && awk -v p="$percent" 'BEGIN {exit !(p < 85)}'; then
+        echo "line coverage: below 85%"
+        coverage_status=1
+    fi
 fi
 
 # One plain summary line for whoever reads the end of the log.
@@ -58,4 +90,5 @@ if [ $# -eq 0 ]; then
     [ "$smoke_status" -eq 0 ] && echo "load smoke: passed (nothing lost, duplicated or reordered)" || echo "load smoke: FAILED ($smoke_status)"
 fi
 [ "$status" -ne 0 ] && exit "$status"
-exit "$smoke_status"
+[ "$smoke_status" -ne 0 ] && exit "$smoke_status"
+exit "$coverage_status"

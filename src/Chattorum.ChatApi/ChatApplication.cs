@@ -1,3 +1,4 @@
+using Chattorum.ChatApi.Diagnostics;
 using Chattorum.ChatApi.Upgrade;
 
 namespace Chattorum.ChatApi;
@@ -18,6 +19,7 @@ public static class ChatApplication
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapChat();
+        app.MapRuntimeDiagnostics();
         return app;
     }
 }

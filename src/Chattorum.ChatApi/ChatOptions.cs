@@ -13,4 +13,7 @@ public sealed class ChatOptions
 
     /// <summary>Frames one connection may send in a burst.</summary>
     public int RateBurst { get; set; } = ChatLimits.RateBurst;
+
+    /// <summary>Serves <c>GET /diagnostics/runtime</c> to callers on this machine (the soak test reads it); off by default.</summary>
+    public bool DiagnosticsEndpoint { get; set; }
 }

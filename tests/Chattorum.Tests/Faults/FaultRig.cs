@@ -159,7 +159,8 @@ public sealed class FaultRig : IAsyncDisposable
         var acked = 0;
         foreach (var room in Rooms)
         {
-            var stored = (await redis.GetDatabase().StreamRangeAsync(RedisKeys.Stream(room))).Select(e => e.Id.ToString()).ToList();
+            var entries = await redis.GetDatabase().StreamRangeAsync(RedisKeys.Stream(room));
+            var stored = entries.Select(e => e.Id.ToString()).ToList();
             var ackedHere = Senders.Where(s => s.Room == room).SelectMany(s => s.Client.DrainAcks()).Select(a => a.GetProperty("id").GetString()!).ToList();
             Assert.NotEmpty(ackedHere);
             Assert.Empty(ackedHere.Except(stored));
@@ -167,9 +168,7 @@ public sealed class FaultRig : IAsyncDisposable
             foreach (var reader in Readers.Where(r => r.Room == room))
             {
                 Assert.False(reader.Truncated, $"{reader.Name} was told history was truncated");
-                var start = stored.IndexOf(reader.Ids[0]);
-                Assert.True(start >= 0, $"{reader.Name}'s first id {reader.Ids[0]} is not in the stream");
-                StreamAssert.SawTheStream([.. stored.Skip(start)], reader);
+                StreamAssert.SawTheStreamUpTo(entries, reader, "the end");
             }
         }
 
