@@ -30,14 +30,16 @@ public static class ClientFrameParser
                 return false;
             }
 
+            var seen = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 ref var target = ref type;
-                if (reader.ValueTextEquals("type"u8)) target = ref type;
-                else if (reader.ValueTextEquals("room"u8)) target = ref room;
-                else if (reader.ValueTextEquals("text"u8)) target = ref text;
-                else if (reader.ValueTextEquals("cid"u8)) target = ref cid;
-                else if (reader.ValueTextEquals("since"u8)) target = ref since;
+                int property;
+                if (reader.ValueTextEquals("type"u8)) { target = ref type; property = 1; }
+                else if (reader.ValueTextEquals("room"u8)) { target = ref room; property = 2; }
+                else if (reader.ValueTextEquals("text"u8)) { target = ref text; property = 4; }
+                else if (reader.ValueTextEquals("cid"u8)) { target = ref cid; property = 8; }
+                else if (reader.ValueTextEquals("since"u8)) { target = ref since; property = 16; }
                 else
                 {
                     reader.Skip();
@@ -45,6 +47,15 @@ public static class ClientFrameParser
                 }
 
                 var name = reader.GetString();
+
+                // Twice the same property would let two readers of one frame see two different frames.
+                if ((seen & property) != 0)
+                {
+                    error = new FrameError(ErrorCodes.BadFrame, $"'{name}' appears more than once", KnownType(type), cid);
+                    return false;
+                }
+
+                seen |= property;
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
