@@ -197,8 +197,9 @@ public sealed partial class RoomHub
         {
             result = await _owner.Backplane.LoadAsync(Room, since, ChatLimits.JoinHistoryCount).ConfigureAwait(false);
         }
-        catch (Exception exception) when (BackplaneFailure.Is(exception))
+        catch (Exception exception)
         {
+            // Whatever went wrong, the hub hears of it: a join left waiting would hold its member forever.
             result = exception;
         }
 
@@ -215,8 +216,10 @@ public sealed partial class RoomHub
         if (result is Exception exception)
         {
             LogLoadFailed(_logger, Room, exception.Message);
-            Remove(member);
+
+            // Answered before the removal, which would answer Gone: the client must hear its join failed.
             request.Outcome.TrySetResult(JoinOutcome.Unavailable);
+            Remove(member);
             return;
         }
 
@@ -351,8 +354,9 @@ public sealed partial class RoomHub
         {
             result = await _owner.Backplane.ReadAfterAsync(Room, from).ConfigureAwait(false);
         }
-        catch (Exception exception) when (BackplaneFailure.Is(exception))
+        catch (Exception exception)
         {
+            // Whatever went wrong, the hub hears of it: a catch-up that never ends would hold back the room's live events.
             result = exception;
         }
 

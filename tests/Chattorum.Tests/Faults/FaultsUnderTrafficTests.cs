@@ -89,6 +89,7 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
             await probe.JoinAsync(rig.Room(0));
             return probe;
         }));
+        await rig.Nodes[0].TokenAsync("f_late");
         await WarmAsync(rig);
 
         var clock = Stopwatch.StartNew();
@@ -97,6 +98,14 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
         {
             var refused = await probe.ReplyToAsync(await probe.SendMessageAsync(rig.Room(0), "while redis is down"));
             Assert.Equal(("error", "unavailable"), (Type(refused), refused.GetProperty("code").GetString()));
+        }
+
+        // A join into a room this node already serves is told it failed, not left waiting.
+        await using (var late = await ConnectAsync(rig.Nodes[0], "f_late"))
+        {
+            await late.SendAsync(new { type = "join", room = rig.Room(0), cid = "late" });
+            var refusedJoin = await late.WaitForAsync(f => f.TryGetProperty("cid", out var c) && c.GetString() == "late");
+            Assert.Equal(("error", "unavailable", "join"), (Type(refusedJoin), refusedJoin.GetProperty("code").GetString(), refusedJoin.GetProperty("frame").GetString()));
         }
 
         await rig.Redis.RestartAsync();
