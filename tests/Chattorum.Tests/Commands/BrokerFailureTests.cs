@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Chattorum.Tests.Support;
@@ -10,45 +9,10 @@ namespace Chattorum.Tests.Commands;
 /// <summary>RabbitMQ going away and coming back, with the chat and the bot running.</summary>
 public class BrokerFailureTests(ITestOutputHelper output)
 {
+    private static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(60);
+
     private static async Task<JsonElement> AnswerToAsync(ChatTestClient client, string cid) =>
         await client.WaitForAsync(f => f.TryGetProperty("cid", out var c) && c.GetString() == cid);
-
-    /// <summary>Sends the command until the chat node has the broker again (it answers queued, not bot_unreachable).</summary>
-    private static async Task<TimeSpan> UntilQueuedAsync(ChatTestClient client, string room, string line)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var answer = await AnswerToAsync(client, await client.SendMessageAsync(room, line));
-            if (Type(answer) == "queued")
-            {
-                return clock.Elapsed;
-            }
-
-            // Refused while the node has no broker; past the per-user command limit the probe waits its turn.
-            Assert.Contains(answer.GetProperty("code").GetString(), new[] { "bot_unreachable", "rate_limited" });
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the chat node never got the broker back");
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-    }
-
-    /// <summary>Sends a command the node can publish; the probes before it may have used up the user's command window.</summary>
-    private static async Task QueuedAsync(ChatTestClient client, string room, string line)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var answer = await AnswerToAsync(client, await client.SendMessageAsync(room, line));
-            if (Type(answer) == "queued")
-            {
-                return;
-            }
-
-            Assert.Equal("rate_limited", answer.GetProperty("code").GetString());
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{line} stayed rate limited");
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-    }
 
     [Fact]
     public async Task The_chat_outlives_a_broker_restart_and_no_confirmed_request_is_lost()
@@ -76,10 +40,10 @@ public class BrokerFailureTests(ITestOutputHelper output)
         // Requests confirmed while the bot is stopped survive a broker restart and are answered once the bot is back.
         await system.StopBotAsync();
         await system.Broker.StartAgainAsync();
-        output.WriteLine($"the chat node published again {(await UntilQueuedAsync(alice, "rmq", "/stock=AAPL")).TotalMilliseconds:0} ms after the broker was back");
+        output.WriteLine($"the chat node published again {(await CommandProbe.UntilQueuedAsync(alice, "rmq", "/stock=AAPL", BrokerTimeout)).TotalMilliseconds:0} ms after the broker was back");
         foreach (var symbol in new[] { "MSFT", "GOOG" })
         {
-            await QueuedAsync(alice, "rmq", $"/stock={symbol}");
+            await CommandProbe.QueuedAsync(alice, "rmq", $"/stock={symbol}", BrokerTimeout);
         }
 
         await system.Broker.StopAsync();
@@ -93,7 +57,7 @@ public class BrokerFailureTests(ITestOutputHelper output)
         // And the running bot and chat nodes ride out one more restart without being restarted themselves.
         await system.Broker.StopAsync();
         await system.Broker.StartAgainAsync();
-        await UntilQueuedAsync(alice, "rmq", "/stock=IBM");
+        await CommandProbe.UntilQueuedAsync(alice, "rmq", "/stock=IBM", BrokerTimeout);
         var ibm = await bob.WaitForAsync(f => IsMessageIn(f, "rmq") && f.GetProperty("user").GetString() == "StockBot", TimeSpan.FromSeconds(60));
         Assert.Equal("IBM.US quote is $250.00 per share", ibm.GetProperty("text").GetString());
     }

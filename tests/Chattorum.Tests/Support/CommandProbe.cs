@@ -26,6 +26,24 @@ public static class CommandProbe
         }
     }
 
+    /// <summary>Sends a command the node can publish; probes before it may have used up the user's command window.</summary>
+    public static async Task QueuedAsync(ChatTestClient client, string room, string line, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var answer = await client.ReplyToCommandAsync(await client.SendMessageAsync(room, line));
+            if (Type(answer) == "queued")
+            {
+                return;
+            }
+
+            Assert.Equal("rate_limited", answer.GetProperty("code").GetString());
+            Assert.True(clock.Elapsed < timeout, $"{line} stayed rate limited");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
     private static Task<System.Text.Json.JsonElement> ReplyToCommandAsync(this ChatTestClient client, string cid) =>
         client.WaitForAsync(f => f.TryGetProperty("cid", out var c) && c.GetString() == cid);
 }
