@@ -76,7 +76,7 @@ public class SoakTests(ITestOutputHelper output)
             }
 
             Assert.True(counts.Sent > 0 && counts.Churned > 0 && counts.Resumes > 0 && counts.Asked > 0);
-            output.WriteLine(ReliabilityLog.Record("soak", $"{counts.Sent} messages, {counts.Churned} short connections, {counts.Resumes} resumes, {counts.Asked} /stock answered; heap change node 0 {(end[0].HeapBytes - baseline[0].HeapBytes) / 1024} KiB, node 1 {(end[1].HeapBytes - baseline[1].HeapBytes) / 1024} KiB, timers {end[0].Timers - baseline[0].Timers}/{end[1].Timers - baseline[1].Timers}, handles {end[0].Handles - baseline[0].Handles}/{end[1].Handles - baseline[1].Handles}; all back to idle, traffic ran for", clock.Elapsed));
+            output.WriteLine(ReliabilityLog.Record("soak", $"{counts.Sent} messages, {counts.Churned} short connections, {counts.Resumes} resumes, {counts.Asked} /stock answered; heap change node 0 {(end[0].HeapBytes - baseline[0].HeapBytes) / 1024} KiB, node 1 {(end[1].HeapBytes - baseline[1].HeapBytes) / 1024} KiB, timers {end[0].Timers - baseline[0].Timers}/{end[1].Timers - baseline[1].Timers}, handles {end[0].Handles - baseline[0].Handles}/{end[1].Handles - baseline[1].Handles}; all back to idle, checked", clock.Elapsed));
         }
         finally
         {
