@@ -37,7 +37,10 @@ public class LoadRunnerEndToEndTests(ChatServerFixture fixture) : IClassFixture<
         var context = $"{summary}\n{log}";
         Assert.True(report.Passed, context);
         Assert.Equal((20, 0L, 0L, 0L, 0L, 0L), (report.Connected, report.Lost, report.Duplicated, report.Reordered, report.OrderMismatches, report.Errors));
-        Assert.InRange(report.Sent, 4 * 5 * 3 - 4, 4 * 5 * 3 + 4);
+        // A late sender catches up, so every message due in warm-up and window goes out, however busy the machine;
+        // how many of them fall inside the window (late warm-up ones in, late window ones out) is the scheduler's.
+        Assert.InRange(report.SentTotal, (4 * 5 * 3.5) - 4, (4 * 5 * 3.5) + 4);
+        Assert.InRange(report.Sent, 1, report.SentTotal);
         Assert.Equal(report.SentTotal, report.Acked);
 
         // Two senders in each room of ten: every message sent in the window reaches the ten connections of its room.
