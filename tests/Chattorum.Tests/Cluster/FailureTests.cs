@@ -11,47 +11,6 @@ namespace Chattorum.Tests.Cluster;
 /// <summary>Nodes and Redis failing under traffic. Each test has a cluster of its own.</summary>
 public class FailureTests(ITestOutputHelper output)
 {
-    /// <summary>Senders that keep a steady pace until told to stop, and remember what was acked.</summary>
-    private sealed class Traffic(IReadOnlyList<ChatTestClient> senders, string room) : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private Task<int>[] _loops = [];
-
-        public void Start() => _loops = [.. senders.Select(RunAsync)];
-
-        private async Task<int> RunAsync(ChatTestClient sender)
-        {
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(150));
-            var sent = 0;
-            try
-            {
-                while (await pace.WaitForNextTickAsync(_stop.Token))
-                {
-                    await sender.SendMessageAsync(room, $"{sender.Name} {sent++}");
-                }
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or System.Net.WebSockets.WebSocketException)
-            {
-                // Stopped, or the sender's own node went away.
-            }
-
-            return sent;
-        }
-
-        public async Task<int> StopAsync()
-        {
-            await _stop.CancelAsync();
-            return (await Task.WhenAll(_loops)).Sum();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await Task.WhenAll(_loops);
-            _stop.Dispose();
-        }
-    }
-
     [Fact]
     public async Task Clients_of_a_killed_node_resume_on_the_others_with_nothing_missing_or_repeated()
     {
@@ -69,7 +28,7 @@ public class FailureTests(ITestOutputHelper output)
             await sender.JoinAsync(room);
             return sender;
         }));
-        await using var traffic = new Traffic(senders, room);
+        await using var traffic = new SteadyTraffic(senders.Select(s => (s, room)), TimeSpan.FromMilliseconds(150));
         traffic.Start();
         await readers[2].ReadUntilAsync("sender0 5");
 
@@ -147,7 +106,7 @@ public class FailureTests(ITestOutputHelper output)
         }));
         await using var probe = await ConnectAsync(nodeB, "rr_probe");
         await probe.JoinAsync(room);
-        await using var traffic = new Traffic(senders, room);
+        await using var traffic = new SteadyTraffic(senders.Select(s => (s, room)), TimeSpan.FromMilliseconds(150));
         traffic.Start();
         await readers[0].ReadUntilAsync("rr_sender1 3");
 
@@ -162,19 +121,8 @@ public class FailureTests(ITestOutputHelper output)
 
         await redis.RestartAsync();
         output.WriteLine($"Redis was back {clock.ElapsedMilliseconds} ms after it stopped");
-        while (true)
-        {
-            // Nodes reconnect by themselves: the probe's sends are refused until they are accepted.
-            var answer = await probe.ReplyToAsync(await probe.SendMessageAsync(room, "probe"));
-            if (Type(answer) == "ack")
-            {
-                break;
-            }
-
-            Assert.Equal("unavailable", answer.GetProperty("code").GetString());
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the nodes did not recover");
-            await Task.Delay(100);
-        }
+        // Nodes reconnect by themselves: the probe's sends are refused until they are accepted.
+        await Probes.UntilAckedAsync(probe, room, clock, TimeSpan.FromSeconds(30));
 
         output.WriteLine($"sends were accepted again {clock.ElapsedMilliseconds} ms after Redis stopped");
         await Eventually.EqualAsync(true, () => Task.FromResult(reconnects.GetMeasurementSnapshot().EvaluateAsCounter() >= 1));

@@ -40,10 +40,10 @@ public class BrokerFailureTests(ITestOutputHelper output)
         // Requests confirmed while the bot is stopped survive a broker restart and are answered once the bot is back.
         await system.StopBotAsync();
         await system.Broker.StartAgainAsync();
-        output.WriteLine($"the chat node published again {(await CommandProbe.UntilQueuedAsync(alice, "rmq", "/stock=AAPL", BrokerTimeout)).TotalMilliseconds:0} ms after the broker was back");
+        output.WriteLine($"the chat node published again {(await Probes.UntilQueuedAsync(alice, "rmq", "/stock=AAPL", BrokerTimeout)).TotalMilliseconds:0} ms after the broker was back");
         foreach (var symbol in new[] { "MSFT", "GOOG" })
         {
-            await CommandProbe.QueuedAsync(alice, "rmq", $"/stock={symbol}", BrokerTimeout);
+            await Probes.QueuedAsync(alice, "rmq", $"/stock={symbol}", BrokerTimeout);
         }
 
         await system.Broker.StopAsync();
@@ -57,7 +57,7 @@ public class BrokerFailureTests(ITestOutputHelper output)
         // And the running bot and chat nodes ride out one more restart without being restarted themselves.
         await system.Broker.StopAsync();
         await system.Broker.StartAgainAsync();
-        await CommandProbe.UntilQueuedAsync(alice, "rmq", "/stock=IBM", BrokerTimeout);
+        await Probes.UntilQueuedAsync(alice, "rmq", "/stock=IBM", BrokerTimeout);
         var ibm = await bob.WaitForAsync(f => IsMessageIn(f, "rmq") && f.GetProperty("user").GetString() == "StockBot", TimeSpan.FromSeconds(60));
         Assert.Equal("IBM.US quote is $250.00 per share", ibm.GetProperty("text").GetString());
     }

@@ -19,10 +19,14 @@ public sealed class FaultRig : IAsyncDisposable
     public const int SendersPerRoom = 2;
     public static readonly TimeSpan SendInterval = TimeSpan.FromMilliseconds(150);
 
-    private readonly CancellationTokenSource _stopTraffic = new();
-    private Task[] _traffic = [];
+    private FaultRig(string name)
+    {
+        Name = name;
+        Traffic = new SteadyTraffic(Senders, SendInterval);
+    }
 
-    private FaultRig(string name) => Name = name;
+    /// <summary>Every sender at its steady pace, once started, until <see cref="FinishAsync"/>.</summary>
+    public SteadyTraffic Traffic { get; }
 
     public string Name { get; }
 
@@ -104,25 +108,6 @@ public sealed class FaultRig : IAsyncDisposable
         }
     }
 
-    /// <summary>Every sender sends at its steady pace until <see cref="FinishAsync"/>; refused sends are simply not acked.</summary>
-    public void StartTraffic() => _traffic = [.. Senders.Select(s => SendSteadilyAsync(s.Client, s.Room))];
-
-    private async Task SendSteadilyAsync(ChatTestClient sender, string room)
-    {
-        using var pace = new PeriodicTimer(SendInterval);
-        var sent = 0;
-        try
-        {
-            while (await pace.WaitForNextTickAsync(_stopTraffic.Token))
-            {
-                await sender.SendMessageAsync(room, $"{sender.Name} {sent++}");
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     /// <summary>The first sender of each room posts this text.</summary>
     public async Task PostInEveryRoomAsync(string text)
     {
@@ -143,8 +128,7 @@ public sealed class FaultRig : IAsyncDisposable
     /// </summary>
     public async Task<int> FinishAsync()
     {
-        await _stopTraffic.CancelAsync();
-        await Task.WhenAll(_traffic);
+        await Traffic.StopAsync();
         await PostInEveryRoomAsync("the end");
         await ReadUntilAsync(Readers, "the end");
 
@@ -177,8 +161,7 @@ public sealed class FaultRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stopTraffic.CancelAsync();
-        await Task.WhenAll(_traffic);
+        await Traffic.DisposeAsync();
         await Task.WhenAll(Readers.Select(r => r.DisposeAsync().AsTask()));
         await Task.WhenAll(Senders.Select(s => s.Client.DisposeAsync().AsTask()));
         if (Bot is not null)
@@ -206,7 +189,5 @@ public sealed class FaultRig : IAsyncDisposable
         {
             await Quotes.DisposeAsync();
         }
-
-        _stopTraffic.Dispose();
     }
 }

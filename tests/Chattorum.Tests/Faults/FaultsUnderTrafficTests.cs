@@ -21,7 +21,7 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
 
     private static async Task WarmAsync(FaultRig rig)
     {
-        rig.StartTraffic();
+        rig.Traffic.Start();
         await rig.PostInEveryRoomAsync("warm");
         await FaultRig.ReadUntilAsync(rig.Readers, "warm");
     }
@@ -114,18 +114,7 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
         // Every node reconnects by itself: each probe's sends are refused until they are accepted.
         foreach (var probe in probes)
         {
-            while (true)
-            {
-                var answer = await probe.ReplyToAsync(await probe.SendMessageAsync(rig.Room(0), "probe"));
-                if (Type(answer) == "ack")
-                {
-                    break;
-                }
-
-                Assert.Equal("unavailable", answer.GetProperty("code").GetString());
-                Assert.True(clock.Elapsed < Recovery, $"{probe.Name}'s node did not get Redis back");
-                await Task.Delay(100);
-            }
+            await Probes.UntilAckedAsync(probe, rig.Room(0), clock, Recovery);
         }
 
         Report("Redis restart", "every node acked sends again", clock.Elapsed);
@@ -162,7 +151,7 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
 
         await rig.Broker.StartAgainAsync();
         Report("RabbitMQ restart", "the broker was back", clock.Elapsed);
-        await CommandProbe.UntilQueuedAsync(asker, room, "/stock=AAPL", Recovery);
+        await Probes.UntilQueuedAsync(asker, room, "/stock=AAPL", Recovery);
         Report("RabbitMQ restart", "the chat node published commands again", clock.Elapsed);
         var answered = rig.Readers.Where(r => r.Room == room);
         await FaultRig.ReadUntilAsync(answered, "AAPL.US quote is $93.42 per share", Recovery);
@@ -191,7 +180,7 @@ public class FaultsUnderTrafficTests(ITestOutputHelper output)
         await asker.JoinAsync(room);
         await WarmAsync(rig);
 
-        await CommandProbe.UntilQueuedAsync(asker, room, "/stock=MSFT", Recovery);
+        await Probes.UntilQueuedAsync(asker, room, "/stock=MSFT", Recovery);
         await quotes.Stooq.WaitForRequestsAsync(1);
         var clock = Stopwatch.StartNew();
         await rig.Bot.KillAsync();

@@ -3,7 +3,8 @@ using static Chattorum.Tests.Support.ChatTestClient;
 
 namespace Chattorum.Tests.Support;
 
-public static class CommandProbe
+/// <summary>Sends that are refused while a service is away, repeated until it is back.</summary>
+public static class Probes
 {
     /// <summary>
     /// Sends the command until a chat node has the broker again (it answers queued, not bot_unreachable); past the
@@ -41,6 +42,23 @@ public static class CommandProbe
             Assert.Equal("rate_limited", answer.GetProperty("code").GetString());
             Assert.True(clock.Elapsed < timeout, $"{line} stayed rate limited");
             await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>Sends until the node has Redis again: refused with unavailable until acked, within <paramref name="limit"/> of <paramref name="since"/>.</summary>
+    public static async Task UntilAckedAsync(ChatTestClient client, string room, Stopwatch since, TimeSpan limit)
+    {
+        while (true)
+        {
+            var answer = await client.ReplyToAsync(await client.SendMessageAsync(room, "probe"));
+            if (Type(answer) == "ack")
+            {
+                return;
+            }
+
+            Assert.Equal("unavailable", answer.GetProperty("code").GetString());
+            Assert.True(since.Elapsed < limit, $"{client.Name}'s node did not get Redis back");
+            await Task.Delay(100);
         }
     }
 
