@@ -63,16 +63,28 @@ public static class ChatLimits
     /// <summary>Messages a plain <c>join</c> replays before going live.</summary>
     public const int JoinHistoryCount = 50;
 
-    /// <summary>A node's presence entries expire this long after its last heartbeat.</summary>
+    /// <summary>
+    /// A node that has not beaten its heartbeat for this long is dead: a survivor sweeps its members out of their
+    /// rooms. With the heartbeat below, a dead node's members are gone within TTL + one beat (13 s; the protocol
+    /// promises about 15).
+    /// </summary>
     public static readonly TimeSpan PresenceTtl = TimeSpan.FromSeconds(10);
 
+    /// <summary>One heartbeat per node (one Redis script), whatever its number of rooms and members.</summary>
     public static readonly TimeSpan PresenceHeartbeat = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Pub/sub delivers at most once: every hub also reads its stream past its members' cursors this often
-    /// (and at once after a reconnection), so a message the channel dropped arrives late rather than never.
+    /// How often the node asks its hubs that had traffic whether they went quiet. Costs no Redis command: a
+    /// room is read only once it has been quiet for <see cref="QuietRoomAfter"/>.
     /// </summary>
-    public static readonly TimeSpan ResyncInterval = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan QuietRoomCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A room with no live message for this long reads its stream's last id once, to catch a dropped last message
+    /// (a gap in the middle is seen at the next message by its predecessor id). Long enough that a message still on
+    /// its way over the channel (under a millisecond here) is not mistaken for a dropped one.
+    /// </summary>
+    public static readonly TimeSpan QuietRoomAfter = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a bot reply's request id is remembered, so that a redelivered reply is posted once.</summary>
     public static readonly TimeSpan ReplyDedupeWindow = TimeSpan.FromDays(1);

@@ -27,6 +27,8 @@ public sealed class ChatMetrics
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _commands;
     private readonly Counter<long> _replies;
+    private readonly Counter<long> _catchUps;
+    private readonly Counter<long> _nodesSwept;
 
     public ChatMetrics(IMeterFactory meterFactory, Connections.ChatConnections connections)
     {
@@ -45,6 +47,8 @@ public sealed class ChatMetrics
         _reconnects = meter.CreateCounter<long>("chat.backplane.reconnects", "{reconnect}", "Times the Redis subscription connection came back");
         _commands = meter.CreateCounter<long>("chat.commands.published", "{command}", "Commands handed to RabbitMQ, by outcome (queued, unknown, unreachable)");
         _replies = meter.CreateCounter<long>("chat.commands.answered", "{reply}", "Bot replies posted into rooms");
+        _catchUps = meter.CreateCounter<long>("chat.catchups", "{read}", "Stream reads of a room hub catching up, by reason (reconnected, gap, quiettail)");
+        _nodesSwept = meter.CreateCounter<long>("chat.presence.nodes_swept", "{node}", "Dead chat nodes whose members this node swept out of their rooms");
         meter.CreateObservableGauge("chat.send_queue.depth", connections.QueuedFrames, "{frame}", "Frames waiting in the send queues of this node's connections");
     }
 
@@ -67,6 +71,11 @@ public sealed class ChatMetrics
     public void RedisAppended(TimeSpan duration) => _redisAppend.Record(duration.TotalSeconds);
 
     public void BackplaneReconnected() => _reconnects.Add(1);
+
+    public void CatchUpStarted(Hubs.CatchUpReason reason) =>
+        _catchUps.Add(1, new KeyValuePair<string, object?>("chat.catchup.reason", reason.ToString().ToLowerInvariant()));
+
+    public void NodeSwept() => _nodesSwept.Add(1);
 
     public void CommandPublished(string outcome) => _commands.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -40,7 +40,9 @@ public static class Extensions
         services.AddSingleton<ChatNode>();
         services.AddSingleton<IRoomBackplane, RedisRoomBackplane>();
         services.AddSingleton<RedisPresence>();
-        services.AddHostedService<PresenceHeartbeat>();
+        services.AddSingleton<IRoomPresence>(provider => provider.GetRequiredService<RedisPresence>());
+        services.AddHostedService<NodeLiveness>();
+        services.AddSingleton<QuietRoomChecks>();
         services.AddSingleton<RoomHubs>();
         services.AddSingleton<ChatConnections>();
         services.AddSingleton<ChatServices>();

@@ -26,6 +26,9 @@ public interface IRoomBackplane
     /// <summary>Every stored message after <paramref name="after"/> (all of them when null), oldest first.</summary>
     Task<IReadOnlyList<ChatMessage>> ReadAfterAsync(string room, StreamId? after);
 
+    /// <summary>The id of the room's newest stored message, or null when it has none: what a quiet room's hub checks its last live message against.</summary>
+    Task<StreamId?> LastIdAsync(string room);
+
     /// <summary>Raised when the connection to the backplane comes back: events may have been missed meanwhile.</summary>
     event Action? Reconnected;
 }

@@ -3,8 +3,9 @@ using StackExchange.Redis;
 namespace Chattorum.ChatApi.Backplane;
 
 /// <summary>
-/// Where a room lives in Redis. Room and user names are validated to <c>[a-z0-9_-]</c> and <c>[A-Za-z0-9_]</c>,
-/// so they cannot reach other keys; the braces keep all of a room's keys in one cluster slot.
+/// Every Redis key and channel the chat node uses, in one place. Room and user names are validated to
+/// <c>[a-z0-9_-]</c> and <c>[A-Za-z0-9_]</c>, so they cannot reach other keys; the braces keep all of a room's keys
+/// in one cluster slot (its scripts touch only that slot), and all of the nodes' own bookkeeping in another.
 /// </summary>
 public static class RedisKeys
 {
@@ -12,14 +13,24 @@ public static class RedisKeys
 
     public static RedisChannel Events(string room) => RedisChannel.Literal($"chattorum:room:{{{room}}}:events");
 
-    /// <summary>Sorted set: user to the latest expiry among the nodes the user is on.</summary>
+    /// <summary>Hash: user to the number of live nodes that have the user in the room.</summary>
     public static RedisKey Members(string room) => $"chattorum:room:{{{room}}}:members";
 
-    /// <summary>Sorted set: node to expiry, for one user in one room. The prefix is completed with the user name.</summary>
-    public static string MemberNodesPrefix(string room) => $"chattorum:room:{{{room}}}:member:";
-
-    public static RedisKey MemberNodes(string room, string user) => MemberNodesPrefix(room) + user;
+    /// <summary>Set: the users one node has in the room; what a survivor sweeps when that node dies.</summary>
+    public static RedisKey NodeMembers(string room, string node) => $"chattorum:room:{{{room}}}:node:{node}";
 
     /// <summary>Marks a bot's reply as posted, by request id (in the room's slot, beside its stream).</summary>
     public static RedisKey Reply(string room, string requestId) => $"chattorum:room:{{{room}}}:reply:{requestId}";
+
+    /// <summary>Sorted set: chat node to the time of its last heartbeat (Redis clock, ms). One slot for all node keys.</summary>
+    public static RedisKey NodeRegistry => "chattorum:{nodes}:registry";
+
+    /// <summary>Set: the rooms in which a node may have members; a survivor sweeps exactly these when it dies.</summary>
+    public static RedisKey NodeRooms(string node) => $"chattorum:{{nodes}}:rooms:{node}";
+
+    /// <summary>Held by the survivor sweeping a dead node, so that one survivor sweeps it.</summary>
+    public static RedisKey NodeSweep(string node) => $"chattorum:{{nodes}}:sweeping:{node}";
+
+    /// <summary>A user's command count in the current window (<see cref="ChatLimits.CommandWindow"/>).</summary>
+    public static RedisKey CommandWindow(string user) => $"chattorum:commands:user:{user.ToLowerInvariant()}";
 }

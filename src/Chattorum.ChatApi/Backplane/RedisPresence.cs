@@ -1,54 +1,126 @@
-using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace Chattorum.ChatApi.Backplane;
 
 /// <summary>
-/// Who is in which room, across nodes. Each node keeps an entry per (room, user) it serves, with an expiry
-/// that its heartbeat extends; a node that dies stops extending, and the next sweep says its users left.
-/// Presence events travel on the room's channel, in order with the messages.
+/// Presence in Redis with liveness per node, not per member. A room keeps, per node, the set of users that node
+/// has in it, and per user the number of nodes that have them; a join or leave is one O(1) script. Nothing is
+/// refreshed while idle: the node proves it is alive with one heartbeat (<see cref="NodeLiveness"/>), and when a
+/// node stops beating a survivor sweeps the rooms that node listed, once. See docs/architecture.md for the cost model.
 /// </summary>
-public sealed class RedisPresence(IConnectionMultiplexer redis, ChatNode node)
+public sealed class RedisPresence(IConnectionMultiplexer redis, ChatNode node) : IRoomPresence
 {
-    private readonly ConcurrentDictionary<(string Room, string User), byte> _here = new();
+    // Guards what this node has told Redis, and keeps the order of the commands that tell it: each command is
+    // issued (not awaited) under the lock, so a re-registration can't slip a join in after a leave.
+    private readonly Lock _lock = new();
+    private readonly HashSet<(string Room, string User)> _here = [];
+    // Per room: this node's hubs for it (one, or two while a retiring hub and its successor overlap) and the write
+    // that put the room in this node's index, which every join in the room follows.
+    private readonly Dictionary<string, (int Hubs, Task Indexed)> _openRooms = new(StringComparer.Ordinal);
 
-    public async Task JoinAsync(string room, string user)
+    private IDatabase Database => redis.GetDatabase();
+
+    public Task OpenRoomAsync(string room)
     {
-        _here[(room, user)] = 0;
-        await Run(RoomScripts.Join, room, user).ConfigureAwait(false);
+        lock (_lock)
+        {
+            var open = _openRooms.TryGetValue(room, out var known) ? known with { Hubs = known.Hubs + 1 } : (1, Database.SetAddAsync(RedisKeys.NodeRooms(node.Id), room));
+            _openRooms[room] = open;
+            return open.Indexed;
+        }
     }
 
-    public async Task LeaveAsync(string room, string user)
+    public Task CloseRoomAsync(string room)
     {
-        _here.TryRemove((room, user), out _);
-        await Run(RoomScripts.Leave, room, user).ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (!_openRooms.TryGetValue(room, out var open))
+            {
+                return Task.CompletedTask;
+            }
+
+            if (open.Hubs > 1)
+            {
+                _openRooms[room] = open with { Hubs = open.Hubs - 1 };
+                return Task.CompletedTask;
+            }
+
+            _openRooms.Remove(room);
+            return Database.SetRemoveAsync(RedisKeys.NodeRooms(node.Id), room);
+        }
     }
 
-    /// <summary>Extends this node's entries and sweeps out users of dead nodes in its rooms.</summary>
-    public async Task HeartbeatAsync()
+    public Task JoinAsync(string room, string user)
     {
-        var pairs = _here.Keys.ToList();
-        var work = pairs.Select(p => Run(RoomScripts.Refresh, p.Room, p.User))
-            .Concat(pairs.Select(p => p.Room).Distinct().Select(Sweep));
-        await Task.WhenAll(work).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _here.Add((room, user));
+            return Join(room, user);
+        }
     }
 
-    private Task Sweep(string room) => redis.GetDatabase().ScriptEvaluateAsync(RoomScripts.Sweep, new
+    public Task LeaveAsync(string room, string user)
     {
+        lock (_lock)
+        {
+            _here.Remove((room, user));
+            return Database.ScriptEvaluateAsync(RoomScripts.Leave, new
+            {
+                nodeMembers = RedisKeys.NodeMembers(room, node.Id),
+                members = RedisKeys.Members(room),
+                channel = RedisKeys.Events(room).ToString(),
+                user,
+                envelope = RoomWireFormat.PresenceEnvelope(room, user, joined: false),
+            });
+        }
+    }
+
+    /// <summary>
+    /// Writes every membership of this node again: after the registry forgot the node (swept while cut off from
+    /// Redis, or Redis lost its data). O(this node's memberships), on that rare event only.
+    /// </summary>
+    public Task RegisterAgainAsync()
+    {
+        lock (_lock)
+        {
+            var work = new List<Task>(_here.Count + 1);
+            if (_openRooms.Count > 0)
+            {
+                work.Add(Database.SetAddAsync(RedisKeys.NodeRooms(node.Id), [.. _openRooms.Keys.Select(r => (RedisValue)r)]));
+            }
+
+            foreach (var (room, user) in _here)
+            {
+                work.Add(Join(room, user));
+            }
+
+            return Task.WhenAll(work);
+        }
+    }
+
+    /// <summary>Sweeps a dead node's users out of one room; returns how many left.</summary>
+    internal async Task<int> SweepAsync(string room, string deadNode)
+    {
+        var (head, tail) = RoomWireFormat.PresenceFrameAround(room, joined: false);
+        var gone = await Database.ScriptEvaluateAsync(RoomScripts.Sweep, new
+        {
+            nodeMembers = RedisKeys.NodeMembers(room, deadNode),
+            members = RedisKeys.Members(room),
+            channel = RedisKeys.Events(room).ToString(),
+            tag = RoomWireFormat.PresenceTag,
+            eol = RoomWireFormat.HeaderEnd,
+            head,
+            tail,
+        }).ConfigureAwait(false);
+        return (int)gone;
+    }
+
+    private Task Join(string room, string user) => Database.ScriptEvaluateAsync(RoomScripts.Join, new
+    {
+        nodeMembers = RedisKeys.NodeMembers(room, node.Id),
         members = RedisKeys.Members(room),
         channel = RedisKeys.Events(room).ToString(),
-        prefix = RedisKeys.MemberNodesPrefix(room),
-        room,
-    });
-
-    private Task Run(LuaScript script, string room, string user) => redis.GetDatabase().ScriptEvaluateAsync(script, new
-    {
-        nodes = RedisKeys.MemberNodes(room, user),
-        members = RedisKeys.Members(room),
-        channel = RedisKeys.Events(room).ToString(),
-        node = node.Id,
-        ttl = (long)ChatLimits.PresenceTtl.TotalMilliseconds,
         user,
-        room,
+        envelope = RoomWireFormat.PresenceEnvelope(room, user, joined: true),
     });
 }

@@ -7,7 +7,8 @@ namespace Chattorum.ChatApi.Backplane;
 /// <summary>
 /// Rooms in Redis: each room is a capped stream (its order and history) and a pub/sub channel (its live
 /// events). A message is appended and published by one script, so every node receives the room's messages
-/// in stream order.
+/// in stream order. Per message: one script (XREVRANGE, XADD, PUBLISH); per join: one script (HKEYS and an
+/// XRANGE or XREVRANGE); nothing while idle.
 /// </summary>
 public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 {
@@ -44,11 +45,17 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
             user,
             text,
             prefix,
+            tag = RoomWireFormat.MessageTag,
+            sep = RoomWireFormat.Separator,
+            eol = RoomWireFormat.HeaderEnd,
+            tsField = RoomWireFormat.TsField,
+            idField = RoomWireFormat.IdField,
+            frameEnd = RoomWireFormat.FrameEnd,
             once = RedisKeys.Reply(room, onceKey ?? string.Empty),
             onceSeconds = (long)ChatLimits.ReplyDedupeWindow.TotalSeconds,
 
             // The trace context crosses Redis inside the envelope, so every node's delivery joins the sender's trace.
-            trace = Activity.Current?.Id ?? "-",
+            trace = Activity.Current?.Id ?? RoomWireFormat.NoTrace,
         }).ConfigureAwait(false);
         _metrics.RedisAppended(Stopwatch.GetElapsedTime(started));
         activity?.SetTag("messaging.message.id", id.ToString());
@@ -102,6 +109,12 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
             minId: after is { } id ? $"({id}" : "-",
             count: ChatLimits.RoomStreamLength * 2).ConfigureAwait(false);
         return [.. entries.Select(entry => new ChatMessage(room, entry.Id.ToString(), entry["u"].ToString(), entry["t"].ToString(), StreamId.Parse(entry.Id.ToString()).Milliseconds))];
+    }
+
+    public async Task<StreamId?> LastIdAsync(string room)
+    {
+        var newest = await _redis.GetDatabase().StreamRangeAsync(RedisKeys.Stream(room), "-", "+", count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        return newest.Length == 0 ? null : StreamId.Parse(newest[0].Id.ToString());
     }
 
     public void Dispose() => _redis.ConnectionRestored -= OnConnectionRestored;

@@ -7,22 +7,16 @@ namespace Chattorum.ChatApi.Hubs;
 public sealed class RoomHubs : IDisposable
 {
     private readonly ConcurrentDictionary<string, RoomHub> _hubs = new(StringComparer.Ordinal);
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _disposed = new();
+    private readonly RoomHubContext _context;
+    private readonly IRoomBackplane _backplane;
 
-    public RoomHubs(IRoomBackplane backplane, RedisPresence presence, ChatMetrics metrics, ILogger<RoomHub> logger)
+    public RoomHubs(IRoomBackplane backplane, IRoomPresence presence, QuietRoomChecks quietRooms, ChatMetrics metrics, ILogger<RoomHub> logger)
     {
-        Backplane = backplane;
-        Presence = presence;
+        _backplane = backplane;
         Metrics = metrics;
-        _logger = logger;
-        Backplane.Reconnected += OnReconnected;
-        _ = ResyncPeriodicallyAsync();
+        _context = new RoomHubContext(backplane, presence, quietRooms, metrics, logger, Retire);
+        _backplane.Reconnected += OnReconnected;
     }
-
-    internal IRoomBackplane Backplane { get; }
-
-    internal RedisPresence Presence { get; }
 
     internal ChatMetrics Metrics { get; }
 
@@ -35,7 +29,7 @@ public sealed class RoomHubs : IDisposable
     {
         while (true)
         {
-            var hub = _hubs.GetOrAdd(room, static (name, owner) => new RoomHub(name, owner, owner._logger), this);
+            var hub = _hubs.GetOrAdd(room, static (name, context) => new RoomHub(name, context), _context);
             hub.EnsureStarted();
             if (hub.TryPost(command))
             {
@@ -65,43 +59,20 @@ public sealed class RoomHubs : IDisposable
         return false;
     }
 
-    internal void Retire(RoomHub hub)
+    public void Dispose() => _backplane.Reconnected -= OnReconnected;
+
+    private void Retire(RoomHub hub)
     {
         _hubs.TryRemove(new KeyValuePair<string, RoomHub>(hub.Room, hub));
         Metrics.RoomStopped();
     }
 
-    public void Dispose()
-    {
-        Backplane.Reconnected -= OnReconnected;
-        _disposed.Cancel();
-        _disposed.Dispose();
-    }
-
-    private void OnReconnected() => ResyncAll(afterReconnection: true);
-
-    /// <summary>Runs until disposed: the periodic catch-up of every hub.</summary>
-    private async Task ResyncPeriodicallyAsync()
-    {
-        try
-        {
-            using var timer = new PeriodicTimer(ChatLimits.ResyncInterval);
-            while (await timer.WaitForNextTickAsync(_disposed.Token).ConfigureAwait(false))
-            {
-                ResyncAll(afterReconnection: false);
-            }
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
-        {
-            // Shutting down.
-        }
-    }
-
-    private void ResyncAll(bool afterReconnection)
+    /// <summary>The subscription came back: every hub reads what it may have missed (the one catch-up that is per room).</summary>
+    private void OnReconnected()
     {
         foreach (var hub in _hubs.Values)
         {
-            hub.TryPost(HubCommand.Resync(afterReconnection));
+            hub.TryPost(HubCommand.CatchUp(CatchUpReason.Reconnected));
         }
     }
 }

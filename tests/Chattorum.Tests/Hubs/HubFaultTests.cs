@@ -18,18 +18,20 @@ public sealed class HubFaultTests : IClassFixture<RedisFixture>, IDisposable
     private readonly RedisRoomBackplane _redis;
     private readonly BrokenOnce _backplane;
     private readonly RoomHubs _hubs;
+    private readonly QuietRoomChecks _quietRooms = new(TimeProvider.System);
 
     public HubFaultTests(RedisFixture redis)
     {
         var metrics = TestMeters.Chat(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         _redis = new RedisRoomBackplane(redis.Connection, metrics, NullLogger<RedisRoomBackplane>.Instance);
         _backplane = new BrokenOnce(_redis);
-        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), metrics, NullLogger<RoomHub>.Instance);
+        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
     }
 
     public void Dispose()
     {
         _hubs.Dispose();
+        _quietRooms.Dispose();
         _redis.Dispose();
         _services.Dispose();
     }
@@ -59,6 +61,8 @@ public sealed class HubFaultTests : IClassFixture<RedisFixture>, IDisposable
 
         public Task<IReadOnlyList<ChatMessage>> ReadAfterAsync(string room, StreamId? after) =>
             Interlocked.Exchange(ref _breakRead, 0) == 1 ? throw new FormatException("a read that broke") : inner.ReadAfterAsync(room, after);
+
+        public Task<StreamId?> LastIdAsync(string room) => inner.LastIdAsync(room);
     }
 
     private static string NewRoom() => $"hubfault-{Guid.NewGuid():N}"[..24];

@@ -19,6 +19,7 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly RedisFixture _redis;
     private readonly RoomHubs _hubs;
+    private readonly QuietRoomChecks _quietRooms = new(TimeProvider.System);
     private readonly RedisRoomBackplane _backplane;
     private readonly System.Diagnostics.Metrics.IMeterFactory _meters;
 
@@ -28,12 +29,13 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
         _meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var metrics = TestMeters.Chat(_meters);
         _backplane = new RedisRoomBackplane(redis.Connection, metrics, NullLogger<RedisRoomBackplane>.Instance);
-        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), metrics, NullLogger<RoomHub>.Instance);
+        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
     }
 
     public void Dispose()
     {
         _hubs.Dispose();
+        _quietRooms.Dispose();
         _backplane.Dispose();
         _services.Dispose();
     }
