@@ -114,9 +114,11 @@ internal sealed class RoomOrder(string room, RoomHubContext context, RoomMembers
             members.Deliver(roomEvent);
         }
 
-        // After a reconnection the subscription may have come back a moment after the read: check the tail once quiet.
-        _tailUnchecked = true;
-        WatchTail();
+        if (reason == CatchUpReason.Reconnected)
+        {
+            // The subscription may have come back a moment after the read: check the tail once the room is quiet.
+            WatchTail();
+        }
     }
 
     /// <summary>The node's quiet-room check came: read the tail if the room has been quiet long enough, or wait more.</summary>

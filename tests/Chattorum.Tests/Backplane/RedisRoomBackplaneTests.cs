@@ -39,6 +39,30 @@ public sealed class RedisRoomBackplaneTests(RedisFixture redis) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_script_publishes_exactly_the_envelope_RoomWireFormat_writes()
+    {
+        var room = NewRoom();
+        var raw = Channel.CreateUnbounded<byte[]>();
+        var queue = await redis.Connection.GetSubscriber().SubscribeAsync(RedisKeys.Events(room));
+        queue.OnMessage(m => raw.Writer.TryWrite((byte[])m.Message!));
+
+        var first = await _backplane.PublishAsync(room, "alice", "one");
+        var second = await _backplane.PublishAsync(room, "bob", "two \"quoted\" 😀");
+        var prefixes = new[] { ServerFrameWriter.Current.MessagePrefix(room, "alice", "one"), ServerFrameWriter.Current.MessagePrefix(room, "bob", "two \"quoted\" 😀") };
+        var expected = new[]
+        {
+            RoomWireFormat.MessageEnvelope(StreamId.Parse(first), new StreamId(0, 0), null, prefixes[0]),
+            RoomWireFormat.MessageEnvelope(StreamId.Parse(second), StreamId.Parse(first), null, prefixes[1]),
+        };
+        foreach (var envelope in expected)
+        {
+            Assert.Equal(Encoding.UTF8.GetString(envelope), Encoding.UTF8.GetString(await raw.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))));
+        }
+
+        await queue.UnsubscribeAsync();
+    }
+
+    [Fact]
     public async Task Each_entry_records_the_one_before_it()
     {
         var room = NewRoom();
