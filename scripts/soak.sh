@@ -15,6 +15,6 @@ install_local_services soak.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export CHATTORUM_SOAK_SECONDS="${1:-600}"
 
-dotnet build tests/Chattorum.Tests -c Release -warnaserror
-dotnet test tests/Chattorum.Tests -c Release --no-build --filter "FullyQualifiedName~Chattorum.Tests.Soak" \
+dotnet build tests/Chattorum.Tests.Integration -c Release -warnaserror
+dotnet test tests/Chattorum.Tests.Integration -c Release --no-build --filter "FullyQualifiedName~Chattorum.Tests.Integration.Soak" \
     --logger "console;verbosity=detailed"

@@ -2,12 +2,13 @@
 # Runs every Chattorum test on a fresh Debian/Ubuntu machine with the .NET 10 SDK: installs what the tests
 # need (Debian's redis-server and rabbitmq-server, which the AppHost test starts as private nodes; Debian's
 # chromium, which the web page's tests drive through Playwright; the npm packages of the Kubernetes manifest
-# validator), restores NuGet packages, builds without warnings, runs the whole suite, then a short smoke run of
-# the load tool against two real chat nodes (scripts/bench.sh smoke: it must lose nothing; its speed is not judged).
-# It reports the line coverage of ChatApi and StockBot (the whole run must reach 85%) and the recovery times the
-# fault tests measured.
+# validator), restores NuGet packages, builds without warnings, runs the unit tests (tests/Chattorum.Tests.Unit,
+# which need none of that) and then the integration tests (tests/Chattorum.Tests.Integration), then a short smoke
+# run of the load tool against two real chat nodes (scripts/bench.sh smoke: it must lose nothing; its speed is not
+# judged). It reports the line coverage of ChatApi and StockBot over both test runs (the whole run must reach 85%)
+# and the recovery times the fault tests measured.
 #
-#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Hubs]
+#   scripts/test.sh [extra dotnet test arguments for both projects, e.g. --filter FullyQualifiedName~Hubs]
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,14 +42,28 @@ dotnet build Chattorum.sln -c Release -warnaserror
 log="$run_tmp/test.log"
 coverage="$run_tmp/coverage"
 export CHATTORUM_RELIABILITY_LOG="$run_tmp/reliability.jsonl"
+
+# One test project, with line coverage of the two services in a folder of its own; its output goes to the log too.
+run_tests() {
+    local name=$1 project=$2
+    shift 2
+    echo "test.sh: $name tests ($project)"
+    dotnet test "$project" -c Release --no-build "$@" \
+        --collect:"XPlat Code Coverage" --results-directory "$coverage/$name" \
+        -- "DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[Chattorum.ChatApi]*%2c[Chattorum.StockBot]*" \
+           "DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.ExcludeByAttribute=GeneratedCodeAttribute%2cCompilerGeneratedAttribute" \
+        2>&1 | tee -a "$log"
+    return "${PIPESTATUS[0]}"
+}
+
+# The unit tests first (seconds), then the integration tests; the second runs even when the first failed.
 set +e
-dotnet test Chattorum.sln -c Release --no-build "$@" \
-    --collect:"XPlat Code Coverage" --results-directory "$coverage" \
-    -- "DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[Chattorum.ChatApi]*%2c[Chattorum.StockBot]*" \
-       "DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.ExcludeByAttribute=GeneratedCodeAttribute%2cCompilerGeneratedAttribute" \
-    2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+run_tests unit tests/Chattorum.Tests.Unit "$@"
+unit_status=$?
+run_tests integration tests/Chattorum.Tests.Integration "$@"
+integration_status=$?
 set -e
+status=$((unit_status != 0 ? unit_status : integration_status))
 
 # The load tool against real nodes, on the whole run only (not when a filter picks some tests).
 smoke_status=0
@@ -63,19 +78,25 @@ if [ -s "$CHATTORUM_RELIABILITY_LOG" ]; then
     sed -E 's/^\{"fault":"([^"]*)","measure":"([^"]*)","ms":([0-9.]+)\}$/  \1: \2 after \3 ms/; s/\\u0027/'"'"'/g' "$CHATTORUM_RELIABILITY_LOG"
 fi
 
-# Line coverage of the two services, from coverlet's Cobertura report (the tests' in-process servers; the
-# processes some tests start are not instrumented).
+# Line coverage of the two services over both runs, from coverlet's Cobertura reports (the tests' in-process
+# servers; the processes some tests start are not instrumented): a line is covered when either run covered it.
 coverage_status=0
-report=$(find "$coverage" -name coverage.cobertura.xml 2>/dev/null | head -n 1)
-if [ -n "$report" ]; then
-    covered=$(grep -m1 -oE 'lines-covered="[0-9]+"' "$report" | grep -oE '[0-9]+')
-    valid=$(grep -m1 -oE 'lines-valid="[0-9]+"' "$report" | grep -oE '[0-9]+')
-    per_package=$(grep -oE '<package name="[^"]+" line-rate="[0-9.]+"' "$report" \
-        | sed -E 's/<package name="([^"]+)" line-rate="([0-9.]+)"/\1 \2/' \
-        | awk '{printf "%s%s %.1f%%", (NR > 1 ? ", " : ""), $1, $2 * 100}')
-    percent=$(awk -v c="$covered" -v v="$valid" 'BEGIN {printf "%.1f", (v > 0 ? 100 * c / v : 0)}')
-    echo "line coverage: ${percent}% of ${valid} lines (${per_package})"
-    if [ $# -eq 0 ] && awk -v p="$percent" 'BEGIN {exit !(p < 85)}'; then
+mapfile -t reports < <(find "$coverage" -name coverage.cobertura.xml 2>/dev/null | sort)
+if [ "${#reports[@]}" -gt 0 ]; then
+    summary=$(awk -f scripts/line-coverage.awk "${reports[@]}")
+    echo "$summary"
+    percent=$(sed -E 's/^line coverage: ([0-9.]+)%.*/\1/' <<<"$summary")
+    # A whole run needs a report from each project that measured something (coverlet writes an empty one when it
+    # could not instrument the services).
+    without_report=()
+    for name in unit integration; do
+        [ -n "$(find "$coverage/$name" -name coverage.cobertura.xml -exec grep -l 'lines-valid="[1-9]' {} + 2>/dev/null)" ] \
+            || without_report+=("$name")
+    done
+    if [ $# -eq 0 ] && [ "${#without_report[@]}" -gt 0 ]; then
+        echo "line coverage: no report, or an empty one, from the ${without_report[*]} tests"
+        coverage_status=1
+    elif [ $# -eq 0 ] && awk -v p="$percent" 'BEGIN {exit !(p < 85)}'; then
         echo "line coverage: below 85%"
         coverage_status=1
     fi

@@ -1,0 +1,315 @@
+using Chattorum.Tests.Integration.Commands;
+using Chattorum.Tests.Integration.Support;
+using Chattorum.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Chattorum.Tests.Integration.Browser;
+
+/// <summary>The web page at "/", in a real Chromium, against real chat nodes, Redis, RabbitMQ and the StockBot.</summary>
+[Trait("Category", "Browser")]
+public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system)
+    : IClassFixture<BrowserFixture>, IClassFixture<CommandsFixture>
+{
+    private async Task<ChatPage> SignedUpAsync(string prefix, ChatServer node, int width = 1280, int height = 800)
+    {
+        var page = new ChatPage(await browser.NewPageAsync(node.BaseUri, width, height));
+        await page.SignUpAsync(ChatPage.UniqueName(prefix));
+        return page;
+    }
+
+    [Fact]
+    public async Task Two_users_on_two_nodes_see_each_other_and_a_late_joiner_sees_the_history()
+    {
+        var room = ChatPage.UniqueRoom("lobby");
+        var alice = await SignedUpAsync("alice", system.NodeA);
+        var bob = await SignedUpAsync("bob", system.NodeB);
+        var aliceName = await alice.Page.Locator("#me").TextContentAsync();
+        var bobName = await bob.Page.Locator("#me").TextContentAsync();
+
+        await alice.JoinAsync(room);
+        await bob.JoinAsync(room);
+        await Expect(alice.Members).ToHaveTextAsync(new[] { aliceName!, bobName! }.Order(StringComparer.Ordinal).ToArray());
+
+        await alice.SendAsync("hi bob");
+        await bob.ExpectMessageAsync(aliceName!, "hi bob");
+        await alice.ExpectMessageAsync(aliceName!, "hi bob");
+        await Expect(alice.MessageItem("hi bob")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bown\b"));
+        await Expect(bob.MessageItem("hi bob")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bown\b"));
+
+        await bob.SendAsync("hello alice\nsecond line");
+        await alice.ExpectMessageAsync(bobName!, "hello alice\nsecond line");
+
+        var carol = await SignedUpAsync("carol", system.NodeA);
+        var carolName = await carol.Page.Locator("#me").TextContentAsync();
+        await carol.JoinAsync(room);
+        await Expect(carol.Page.Locator("#messages li.message .text")).ToHaveTextAsync(["hi bob", "hello alice\nsecond line"]);
+        await Expect(alice.Members).ToContainTextAsync([carolName!]);
+        await Expect(bob.Members).ToHaveCountAsync(3);
+
+        await carol.Page.GetByRole(AriaRole.Button, new() { Name = $"Leave {room}" }).ClickAsync();
+        await Expect(bob.Members).ToHaveCountAsync(2);
+    }
+
+    [Fact]
+    public async Task Unread_counts_show_on_rooms_not_in_view()
+    {
+        var first = ChatPage.UniqueRoom("first");
+        var second = ChatPage.UniqueRoom("second");
+        var dan = await SignedUpAsync("dan", system.NodeA);
+        var erin = await SignedUpAsync("erin", system.NodeB);
+        await dan.JoinAsync(first);
+        await dan.JoinAsync(second);
+        await erin.JoinAsync(first);
+
+        await erin.SendAsync("one");
+        await erin.SendAsync("two");
+        var badge = dan.Page.Locator($"#room-list li[data-room='{first}'] .unread");
+        await Expect(badge).ToHaveTextAsync("2");
+
+        await dan.Page.Locator($"#room-list li[data-room='{first}'] button.open").ClickAsync();
+        await Expect(badge).ToHaveCountAsync(0);
+        await Expect(dan.Page.Locator("#messages li.message .text")).ToHaveTextAsync(["one", "two"]);
+    }
+
+    [Fact]
+    public async Task A_bad_room_name_is_refused_by_the_page()
+    {
+        var page = await SignedUpAsync("frank", system.NodeA);
+        await page.Page.GetByLabel("Room name").FillAsync("Not A Room!");
+        await page.Page.GetByLabel("Room name").PressAsync("Enter");
+        await Expect(page.Page.Locator("#join-error")).ToContainTextAsync("a room name is");
+        await Expect(page.Page.Locator("#room-list li")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task The_server_message_shows_next_to_the_field_it_names()
+    {
+        var page = new ChatPage(await browser.NewPageAsync(system.NodeA.BaseUri));
+        await page.Page.GotoAsync("/");
+        await page.Page.Locator("#signup-username").FillAsync("x");
+        await page.Page.Locator("#signup-password").FillAsync(TestSecrets.Password);
+        await page.Page.GetByRole(AriaRole.Button, new() { Name = "Sign up", Exact = true }).ClickAsync();
+        await Expect(page.Page.Locator("#signup-form .field-error[data-field='username']")).Not.ToBeEmptyAsync();
+        await Expect(page.Page.Locator("#signup-username")).ToHaveAttributeAsync("aria-invalid", "true");
+
+        await page.Page.Locator("#signin-username").FillAsync("nobody_here");
+        await page.Page.Locator("#signin-password").FillAsync("wrong password");
+        await page.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await Expect(page.Page.Locator("#signin-form .form-error")).ToHaveTextAsync("wrong user name or password");
+    }
+
+    [Fact]
+    public async Task Stock_command_is_answered_in_the_room()
+    {
+        system.Quotes.SetPrice("AAPL.US", 93.42m);
+        var room = ChatPage.UniqueRoom("stocks");
+        var gina = await SignedUpAsync("gina", system.NodeA);
+        await gina.JoinAsync(room);
+
+        await gina.SendAsync("/stock=AAPL");
+        await gina.ExpectMessageAsync("StockBot", "AAPL.US quote is $93.42 per share");
+        await Expect(gina.MessageText("/stock=AAPL")).ToHaveCountAsync(0);
+
+        await gina.SendAsync("/nosuchcommand=1");
+        await Expect(gina.Page.Locator("#notice")).ToContainTextAsync("unknown_command");
+    }
+
+    [Fact]
+    public async Task Markup_in_a_message_is_shown_as_text_and_runs_nothing()
+    {
+        const string Markup = "<img src=x onerror=alert(1)>";
+        var room = ChatPage.UniqueRoom("xss");
+        var hank = await SignedUpAsync("hank", system.NodeA);
+        var ivy = await SignedUpAsync("ivy", system.NodeB);
+        var dialogs = new List<string>();
+        foreach (var page in new[] { hank.Page, ivy.Page })
+        {
+            page.Dialog += (_, dialog) =>
+            {
+                lock (dialogs)
+                {
+                    dialogs.Add(dialog.Message);
+                }
+
+                _ = dialog.DismissAsync();
+            };
+        }
+
+        await hank.JoinAsync(room);
+        await ivy.JoinAsync(room);
+        await hank.SendAsync(Markup);
+        await ivy.ExpectMessageAsync(await hank.Page.Locator("#me").TextContentAsync() ?? "", Markup);
+        await hank.ExpectMessageAsync(await hank.Page.Locator("#me").TextContentAsync() ?? "", Markup);
+
+        // One more round trip after the markup, so anything it could have started has had its chance.
+        await hank.SendAsync("after");
+        await ivy.ExpectMessageAsync(await hank.Page.Locator("#me").TextContentAsync() ?? "", "after");
+
+        await Expect(ivy.Page.Locator("#messages img")).ToHaveCountAsync(0);
+        await Expect(hank.Page.Locator("#messages img")).ToHaveCountAsync(0);
+        lock (dialogs)
+        {
+            Assert.Empty(dialogs);
+        }
+    }
+
+    [Fact]
+    public async Task The_narrow_layout_shows_messages_and_compose_and_folds_the_room_list()
+    {
+        var room = ChatPage.UniqueRoom("phone");
+        var jo = await SignedUpAsync("jo", system.NodeA, 390, 844);
+        var toggle = jo.Page.GetByRole(AriaRole.Button, new() { Name = "Rooms" });
+        await Expect(toggle).ToBeVisibleAsync();
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+        await Expect(jo.Page.GetByLabel("Room name")).ToBeHiddenAsync();
+
+        await toggle.ClickAsync();
+        await Expect(jo.Page.GetByLabel("Room name")).ToBeVisibleAsync();
+        await jo.JoinAsync(room);
+        await jo.SendAsync("from my phone");
+        await jo.ExpectMessageAsync("jo_", "from my phone");
+        await Expect(jo.Page.Locator("#messages")).ToBeVisibleAsync();
+        await Expect(jo.Page.GetByLabel("Message", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(jo.Page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeVisibleAsync();
+        await Expect(jo.Page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeInViewportAsync();
+
+        // The page does not scroll sideways on a phone.
+        var overflow = await jo.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth");
+        Assert.False(overflow);
+    }
+
+    [Fact]
+    public async Task After_a_drop_the_page_reconnects_and_shows_what_it_missed_exactly_once()
+    {
+        var room = ChatPage.UniqueRoom("resume");
+        var kim = await SignedUpAsync("kim", system.NodeA);
+        await kim.JoinAsync(room);
+        await using var lee = await ChatTestClient.ConnectAsync(system.NodeB, ChatPage.UniqueName("lee"));
+        await lee.JoinAsync(room);
+        await lee.SendMessageAsync(room, "before");
+        await Expect(kim.MessageText("before")).ToHaveCountAsync(1);
+
+        await kim.Page.EvaluateAsync("() => window.chattorum.dropConnection(true)");
+        await Expect(kim.State).ToHaveTextAsync("disconnected");
+        for (var i = 1; i <= 3; i++)
+        {
+            await lee.SendMessageAsync(room, $"missed {i}");
+        }
+
+        await kim.Page.EvaluateAsync("() => window.chattorum.reconnect()");
+        await Expect(kim.State).ToHaveTextAsync("connected");
+        await lee.SendMessageAsync(room, "after");
+        await Expect(kim.Page.Locator("#messages li.message .text")).ToHaveTextAsync(["before", "missed 1", "missed 2", "missed 3", "after"]);
+
+        // A drop with the automatic reconnect (backoff), while messages keep coming.
+        await kim.Page.EvaluateAsync("() => window.chattorum.dropConnection()");
+        await lee.SendMessageAsync(room, "during");
+        await Expect(kim.State).ToHaveTextAsync("connected");
+        await lee.SendMessageAsync(room, "later");
+        await Expect(kim.Page.Locator("#messages li.message .text")).ToHaveTextAsync(["before", "missed 1", "missed 2", "missed 3", "after", "during", "later"]);
+    }
+
+    [Fact]
+    public async Task When_its_node_restarts_the_page_reconnects_and_shows_what_was_sent_meanwhile_exactly_once()
+    {
+        var port = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] settings = ["--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:messaging", system.Broker.ConnectionString];
+        var node = await ChatServer.StartAsync(system.Redis, settings);
+        var room = ChatPage.UniqueRoom("restart");
+        var nora = await SignedUpAsync("nora", node);
+        await nora.JoinAsync(room);
+        await using var lee = await ChatTestClient.ConnectAsync(system.NodeB, ChatPage.UniqueName("lee"));
+        await lee.JoinAsync(room);
+        await lee.SendMessageAsync(room, "before");
+        await Expect(nora.MessageText("before")).ToHaveCountAsync(1);
+
+        // The node goes away (closing with 1001), messages go on elsewhere, the node comes back on its address.
+        await node.DisposeAsync();
+        await Expect(nora.State).Not.ToHaveTextAsync("connected");
+        for (var i = 1; i <= 3; i++)
+        {
+            await lee.SendMessageAsync(room, $"meanwhile {i}");
+        }
+
+        await using var restarted = await ChatServer.StartAsync(system.Redis, settings);
+        await Expect(nora.State).ToHaveTextAsync("connected", new() { Timeout = 30_000 });
+        await lee.SendMessageAsync(room, "after");
+        await Expect(nora.Page.Locator("#messages li.message .text")).ToHaveTextAsync(["before", "meanwhile 1", "meanwhile 2", "meanwhile 3", "after"]);
+    }
+
+    [Fact]
+    public async Task Shift_Enter_makes_a_new_line_and_the_list_sticks_to_the_bottom_unless_scrolled_up()
+    {
+        var room = ChatPage.UniqueRoom("scroll");
+        var max = await SignedUpAsync("max", system.NodeA, 800, 500);
+        await max.JoinAsync(room);
+        var compose = max.Page.GetByLabel("Message", new() { Exact = true });
+        await compose.PressSequentiallyAsync("line one");
+        await compose.PressAsync("Shift+Enter");
+        await compose.PressSequentiallyAsync("line two");
+        await Expect(compose).ToHaveValueAsync("line one\nline two");
+        await compose.PressAsync("Enter");
+        await max.ExpectMessageAsync("max_", "line one\nline two");
+
+        await using var other = await ChatTestClient.ConnectAsync(system.NodeB, ChatPage.UniqueName("nia"));
+        await other.JoinAsync(room);
+        for (var i = 0; i < 12; i++)
+        {
+            await other.SendMessageAsync(room, $"filler {i}");
+        }
+
+        await Expect(max.MessageText("filler 11")).ToBeInViewportAsync();
+
+        // Scrolled up to read: a new message does not pull the reader down.
+        await max.Messages.EvaluateAsync("list => { list.scrollTop = 0; }");
+        await other.SendMessageAsync(room, "while reading");
+        await Expect(max.MessageText("while reading")).ToHaveCountAsync(1);
+        Assert.Equal(0, await max.Messages.EvaluateAsync<double>("list => list.scrollTop"));
+        await Expect(max.MessageText("while reading")).Not.ToBeInViewportAsync();
+
+        // Back at the bottom: new messages keep it there.
+        await max.Messages.EvaluateAsync("list => { list.scrollTop = list.scrollHeight; }");
+        await other.SendMessageAsync(room, "at the bottom");
+        await Expect(max.MessageText("at the bottom")).ToBeInViewportAsync();
+    }
+
+    [Fact]
+    public async Task Screenshots_of_the_main_view()
+    {
+        var room = ChatPage.UniqueRoom("lobby");
+        system.Quotes.SetPrice("AAPL.US", 93.42m);
+        var wide = await SignedUpAsync("alice", system.NodeA);
+        var narrow = await SignedUpAsync("bob", system.NodeB, 390, 844);
+        await wide.JoinAsync("general");
+        await wide.JoinAsync(room);
+        await narrow.Page.GetByRole(AriaRole.Button, new() { Name = "Rooms" }).ClickAsync();
+        await narrow.JoinAsync(room);
+        await narrow.Page.GetByRole(AriaRole.Button, new() { Name = "Rooms" }).ClickAsync();
+        await Expect(narrow.Page.GetByLabel("Room name")).ToBeHiddenAsync();
+        await wide.SendAsync("hi bob, the page works");
+        await narrow.SendAsync("hello! shift+enter makes\na second line");
+        await wide.SendAsync("/stock=AAPL");
+        await wide.ExpectMessageAsync("StockBot", "AAPL.US quote is $93.42 per share");
+        await narrow.ExpectMessageAsync("StockBot", "AAPL.US quote is $93.42 per share");
+        await Expect(wide.Members).ToHaveCountAsync(2);
+
+        var images = Path.Combine(RepositoryRoot(), "docs", "images");
+        Directory.CreateDirectory(images);
+        await wide.Page.ScreenshotAsync(new() { Path = Path.Combine(images, "page-wide.png") });
+        await narrow.Page.ScreenshotAsync(new() { Path = Path.Combine(images, "page-narrow.png") });
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Chattorum.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Chattorum.sln not found above the test binaries");
+    }
+}

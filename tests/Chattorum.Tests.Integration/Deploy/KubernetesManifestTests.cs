@@ -1,0 +1,213 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Chattorum.Deploy;
+using k8s;
+using k8s.Models;
+
+namespace Chattorum.Tests.Integration.Deploy;
+
+/// <summary>
+/// The committed manifests in deploy/k8s/ are exactly what the generator makes of the current app model, parse strictly
+/// with KubernetesClient and validate against the Kubernetes OpenAPI schemas.
+/// </summary>
+[Collection(DeployCollection.Name)]
+public class KubernetesManifestTests(AspireManifestFixture fixture)
+{
+    private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Committed_manifests_are_what_the_generator_writes_now()
+    {
+        var output = fixture.NewFolder("regenerated");
+        var log = new StringWriter();
+
+        var exitCode = await DeployCommand.RunAsync(["--manifest", fixture.ManifestPath, "--output", output], log, log);
+
+        Assert.True(exitCode == 0, log.ToString());
+        var generated = Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var committed = Directory.Exists(AspireManifestFixture.CommittedFolder)
+            ? Directory.GetFiles(AspireManifestFixture.CommittedFolder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
+            : [];
+        var drift = new List<string>();
+        drift.AddRange(generated.Except(committed).Select(name => $"{name} is missing"));
+        drift.AddRange(committed.Except(generated).Select(name => $"{name} is no longer generated"));
+        drift.AddRange(generated.Intersect(committed)
+            .Where(name => !File.ReadAllBytes(Path.Combine(output, name!)).AsSpan()
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(AspireManifestFixture.CommittedFolder, name!))))
+            .Select(name => $"{name} differs"));
+
+        Assert.True(
+            drift.Count == 0,
+            $"deploy/k8s/ is out of date with the app model ({string.Join("; ", drift)}). " +
+            $"Regenerate it from the repository root with `{AspireManifestFixture.RegenerateCommand}` and commit the result.");
+    }
+
+    [Fact]
+    public void Generation_is_deterministic_and_ignores_optional_secrets_given_to_the_AppHost()
+    {
+        var options = new DeployOptions();
+        var first = new KubernetesGenerator(fixture.Manifest, options).Generate();
+        var second = new KubernetesGenerator(fixture.Manifest, options).Generate();
+        Assert.Equal(first, second);
+
+        // With `dotnet user-secrets set Parameters:stooq-api-key ...` the AppHost passes the key to the bot: the manifest
+        // then names it, and the generated YAML must not change.
+        var json = JsonNode.Parse(fixture.ManifestJson)!;
+        json["resources"]!["stockbot"]!["env"]!["Quotes__Stooq__ApiKey"] = "{stooq-api-key.value}";
+        json["resources"]!["stooq-api-key"] = JsonNode.Parse("""
+            {"type":"parameter.v0","value":"{stooq-api-key.inputs.value}","inputs":{"value":{"type":"string","secret":true}}}
+            """);
+        var withKey = new KubernetesGenerator(AspireManifest.Parse(json.ToJsonString()), options).Generate();
+        Assert.Equal(first, withKey);
+    }
+
+    [Fact]
+    public void Every_committed_object_parses_strictly_with_KubernetesClient()
+    {
+        var objects = CommittedObjects();
+
+        var kinds = objects.Select(o => $"{o.Object.ApiVersion}/{o.Object.Kind} {((IMetadata<V1ObjectMeta>)o.Object).Metadata.Name}").Order(StringComparer.Ordinal);
+        Assert.Equal(
+            [
+                "apps/v1/Deployment chatapi",
+                "apps/v1/Deployment stockbot",
+                "apps/v1/StatefulSet cache",
+                "apps/v1/StatefulSet messaging",
+                "autoscaling/v2/HorizontalPodAutoscaler chatapi",
+                "networking.k8s.io/v1/Ingress chatapi",
+                "policy/v1/PodDisruptionBudget chatapi",
+                "v1/ConfigMap chatapi-config",
+                "v1/ConfigMap stockbot-config",
+                "v1/Secret chattorum-secrets",
+                "v1/Secret chattorum-service-secrets",
+                "v1/Service cache",
+                "v1/Service cache-headless",
+                "v1/Service chatapi",
+                "v1/Service messaging",
+                "v1/Service messaging-headless",
+            ],
+            kinds);
+    }
+
+    [Fact]
+    public void Strict_parsing_rejects_a_misspelled_field()
+    {
+        // The guard the test above relies on: without strict, a typo would pass silently.
+        const string yaml = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: typo
+            spec:
+              replica: 3
+            """;
+
+        Assert.ThrowsAny<Exception>(() => KubernetesYaml.LoadAllFromString(yaml, strict: true));
+        Assert.Single(KubernetesYaml.LoadAllFromString(yaml));
+    }
+
+    [Fact]
+    public async Task Every_object_is_valid_against_the_Kubernetes_OpenAPI_schemas()
+    {
+        // The committed files, and the --external-services variant (written to a temporary folder).
+        var external = fixture.NewFolder("external-services");
+        foreach (var file in new KubernetesGenerator(fixture.Manifest, new DeployOptions { ExternalServices = true }).Generate())
+        {
+            await File.WriteAllTextAsync(Path.Combine(external, file.Name), file.Content);
+        }
+
+        var files = Directory.GetFiles(AspireManifestFixture.CommittedFolder, "*.yaml")
+            .Concat(Directory.GetFiles(external, "*.yaml"))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.NotEmpty(files);
+
+        var (exitCode, output) = await RunValidatorAsync(files);
+
+        Assert.True(exitCode == 0, $"tools/k8s-validate/validate.mjs found invalid objects (exit code {exitCode}):\n{output}");
+        Assert.Contains("0 problem(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_validator_reports_a_schema_violation()
+    {
+        var folder = fixture.NewFolder("invalid");
+        var path = Path.Combine(folder, "invalid.yaml");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: broken
+            spec:
+              replicas: "three"
+              selector: {}
+              template:
+                spec:
+                  containers:
+                  - name: a
+                    imagePullPolicy: Sometimes
+            """);
+
+        var (exitCode, output) = await RunValidatorAsync([path]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("/spec/replicas must be integer", output, StringComparison.Ordinal);
+        Assert.Contains("imagePullPolicy must be equal to one of the allowed values", output, StringComparison.Ordinal);
+    }
+
+    internal static List<(string File, IKubernetesObject Object)> CommittedObjects()
+    {
+        Assert.True(Directory.Exists(AspireManifestFixture.CommittedFolder), $"No deploy/k8s/: run `{AspireManifestFixture.RegenerateCommand}`.");
+        return Directory.GetFiles(AspireManifestFixture.CommittedFolder, "*.yaml")
+            .Order(StringComparer.Ordinal)
+            .SelectMany(path => Parse(File.ReadAllText(path)).Select(o => (Path.GetFileName(path), o)))
+            .ToList();
+    }
+
+    internal static List<IKubernetesObject> Parse(string yaml) =>
+        KubernetesYaml.LoadAllFromString(yaml, strict: true).Cast<IKubernetesObject>().ToList();
+
+    private static async Task<(int ExitCode, string Output)> RunValidatorAsync(IEnumerable<string> files)
+    {
+        var folder = Path.Combine(AspireManifestFixture.RepositoryRoot, "tools", "k8s-validate");
+        Assert.True(
+            Directory.Exists(Path.Combine(folder, "node_modules", "kubernetes-models")),
+            "tools/k8s-validate/node_modules is missing: run `npm ci --prefix tools/k8s-validate` (scripts/test.sh does).");
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = folder,
+        };
+        start.ArgumentList.Add(Path.Combine(folder, "validate.mjs"));
+        foreach (var file in files)
+        {
+            start.ArgumentList.Add(file);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (Win32Exception exception)
+        {
+            Assert.Fail($"Cannot run node ({exception.Message}): install Node.js (scripts/test.sh does).");
+            throw;
+        }
+
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(NodeTimeout);
+            await process.WaitForExitAsync(timeout.Token);
+            var output = new StringBuilder().Append(await stdout).Append(await stderr).ToString();
+            return (process.ExitCode, output);
+        }
+    }
+}

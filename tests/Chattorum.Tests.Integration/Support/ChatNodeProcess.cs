@@ -1,0 +1,25 @@
+using Chattorum.Tests.Support;
+
+namespace Chattorum.Tests.Integration.Support;
+
+/// <summary>A chat node as its own process (the built Chattorum.ChatApi), so that a test can kill or restart it for real.</summary>
+public sealed class ChatNodeProcess : IChatEndpoint, IAsyncDisposable
+{
+    private ChatNodeProcess(ServiceProcess process) => Process = process;
+
+    public ServiceProcess Process { get; }
+
+    public Uri BaseUri => Process.BaseUri;
+
+    public bool HasExited => Process.HasExited;
+
+    public static async Task<ChatNodeProcess> StartAsync(RedisServer redis, params (string Key, string Value)[] settings) =>
+        new(await ServiceProcess.StartAsync(
+            "Chattorum.ChatApi",
+            [("ConnectionStrings__cache", redis.ConnectionString), ("Auth__SigningKey", TestSecrets.SigningKey), .. settings]));
+
+    /// <summary>SIGKILL: the node vanishes mid-flight.</summary>
+    public Task KillAsync() => Process.KillAsync();
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}

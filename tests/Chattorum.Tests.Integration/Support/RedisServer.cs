@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Chattorum.Tests.Integration.Support;
+
+/// <summary>
+/// A private <c>redis-server</c> (Debian's package) on a free loopback port, with append-only persistence
+/// as deployed, in a folder of its own. It can be restarted on the same port and data, or killed.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private readonly string _folder = Directory.CreateTempSubdirectory("chattorum-redis-").FullName;
+    private Process? _process;
+
+    private RedisServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = new RedisServer(FreePort.Next());
+        await server.LaunchAsync();
+        return server;
+    }
+
+    /// <summary>Stops Redis the way an operator would (SIGTERM: it flushes its append-only file) and starts it again.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await LaunchAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            Signals.Terminate(process.Id);
+            await process.WaitForExitAsync().WaitAsync(StartTimeout);
+        }
+    }
+
+    private async Task LaunchAsync()
+    {
+        var start = new ProcessStartInfo(File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server")
+        {
+            ArgumentList =
+            {
+                "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--bind", "127.0.0.1",
+                "--dir", _folder,
+                "--save", "",
+                "--appendonly", "yes",
+                "--appendfsync", "everysec",
+                "--daemonize", "no",
+                "--logfile", Path.Combine(_folder, "redis.log"),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start; install it with 'apt-get install redis-server'");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (!await PingAsync())
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"redis-server on port {Port} did not answer PING: {ReadLog()}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task<bool> PingAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray());
+            var buffer = new byte[16];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception exception) when (exception is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private string ReadLog()
+    {
+        var log = Path.Combine(_folder, "redis.log");
+        return File.Exists(log) ? File.ReadAllText(log) : "(no log)";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+public static class FreePort
+{
+    public static int Next()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public static class Signals
+{
+    /// <summary>SIGTERM, as an orchestrator stops a process.</summary>
+    public static void Terminate(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+}
