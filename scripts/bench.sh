@@ -74,14 +74,15 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-wait_for() { # wait_for WHAT COMMAND...: up to 30 s
-    local what="$1"
-    shift
+wait_for() { # wait_for WHAT LOG COMMAND...: up to 30 s; prints the end of LOG if WHAT does not come up
+    local what="$1" log="$2"
+    shift 2
     for _ in $(seq 1 300); do
         if "$@" >/dev/null 2>&1; then return 0; fi
         sleep 0.1
     done
-    echo "bench.sh: $what did not come up" >&2
+    echo "bench.sh: $what did not come up; the end of its log ($log is removed on exit):" >&2
+    tail -n 40 "$log" >&2 || true
     exit 1
 }
 
@@ -91,7 +92,7 @@ taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --s
     --dir "$work" --logfile "$work/redis.log" &
 redis_pid=$!
 pids+=("$redis_pid")
-wait_for "redis-server" redis-cli -p "$redis_port" ping
+wait_for "redis-server" "$work/redis.log" redis-cli -p "$redis_port" ping
 
 signing_key="$(head -c 48 /dev/urandom | base64)"
 urls=()
@@ -112,7 +113,7 @@ for i in $(seq 1 "$nodes"); do
     node_pids+=($!)
     pids+=($!)
     urls+=("http://127.0.0.1:$port")
-    wait_for "ChatApi node $i (log: $work/node$i.log)" curl -fsS "http://127.0.0.1:$port/alive"
+    wait_for "ChatApi node $i" "$work/node$i.log" curl -fsS "http://127.0.0.1:$port/alive"
 done
 
 all_pids="$(IFS=,; echo "${node_pids[*]},$redis_pid")"

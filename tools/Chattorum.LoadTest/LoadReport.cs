@@ -123,6 +123,9 @@ internal sealed record LoadReport
 
     public IReadOnlyList<ProcessReport> Processes { get; init; } = [];
 
+    /// <summary>The load tool's own CPU, GC pauses and memory over the measured window.</summary>
+    public ToolReport? Tool { get; init; }
+
     /// <summary>The Redis servers' commands in the measured window (<c>--redis</c>); null without.</summary>
     public RedisReport? Redis { get; init; }
 
@@ -168,6 +171,11 @@ internal sealed record LoadReport
             var memory = Idle ? FormattableString.Invariant($" ({process.RssKbPerConnection:N2} KB per connection)") : "";
             var cpu = IdleCost ? FormattableString.Invariant($"{process.CpuPercent:0.00}") : FormattableString.Invariant($"{process.CpuPercent:0.0}");
             Write($"  pid {process.Pid} ({process.Name}): cpu {process.CpuSeconds:0.00} s ({cpu} % of a core), rss {process.RssMbStart:N1} -> {process.RssMbEnd:N1} MB{memory}");
+        }
+
+        if (Tool is { } tool)
+        {
+            Write($"  load tool    cpu {tool.CpuPercent:0.0} % of a core, GC pauses {tool.GcPauseMs:N0} ms ({tool.Gen2Collections} full), rss {tool.RssMb:N1} MB");
         }
 
         foreach (var example in LostExamples)

@@ -63,6 +63,7 @@ internal static class Tally
             IdRegressions = receivers.Sum(r => r.Orders.Sum(o => o.Regressions)),
             DrainSeconds = Math.Round(drainSeconds, 3),
             Processes = Processes(atStart, atEnd, connections: 0),
+            Tool = ToolReport.From(atStart.Tool, atEnd.Tool),
         };
     }
 
@@ -74,6 +75,7 @@ internal static class Tally
             WarmupSeconds = options.WarmupSeconds,
             RssKbPerConnection = Math.Round(processes.Sum(p => p.RssKbPerConnection), 2),
             Processes = processes,
+            Tool = ToolReport.From(before.Tool, after.Tool),
         };
     }
 
@@ -82,6 +84,7 @@ internal static class Tally
         Common(options, run, open, RedisReport.From(atStart, atEnd, options.RedisEndpoints, deliveries: null)) with
         {
             Processes = Processes(atStart, atEnd, connections: 0),
+            Tool = ToolReport.From(atStart.Tool, atEnd.Tool),
         };
 
     private static ProcessReport[] Processes(ServerSnapshot start, ServerSnapshot end, int connections) =>

@@ -86,6 +86,8 @@ public sealed class IdleCostAndManyRoomsEndToEndTests : IAsyncLifetime
         Assert.True(process.CpuPercent >= 0 && process.RssMbEnd > 0, text);
         Assert.Contains($"commands in {redis.Seconds:0.0} s: {redis.CommandsPerSecond:N1}/s", text, StringComparison.Ordinal);
         Assert.Contains("% of a core", text, StringComparison.Ordinal);
+        Assert.True(report.Tool is { CpuPercent: >= 0, RssMb: > 0 }, text);
+        Assert.Contains("load tool    cpu", text, StringComparison.Ordinal);
         Assert.Contains("\"commandsPerSecond\":", text, StringComparison.Ordinal);
         Assert.Contains("\"cpuPercent\":", text, StringComparison.Ordinal);
         Assert.Contains("measuring idle", text, StringComparison.Ordinal);
