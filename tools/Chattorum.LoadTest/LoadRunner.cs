@@ -222,7 +222,10 @@ internal static class LoadRunner
     {
         try
         {
-            _ = pids.Select(ProcessSampler.Sample).ToArray();
+            foreach (var pid in pids)
+            {
+                ProcessSampler.Sample(pid);
+            }
         }
         catch (InvalidOperationException exception)
         {

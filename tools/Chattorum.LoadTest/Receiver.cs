@@ -10,7 +10,7 @@ namespace Chattorum.LoadTest;
 internal sealed class Receiver
 {
     /// <summary>The cids of the joins, <c>j0</c>, <c>j1</c>...: told apart from the sends' numbers.</summary>
-    public const string JoinCidPrefix = "j";
+    public const char JoinCidPrefix = 'j';
 
     private readonly RunContext _run;
     private readonly int[] _rooms;
@@ -187,7 +187,7 @@ internal sealed class Receiver
 
     /// <summary>k for the cid <c>j&lt;k&gt;</c> of one of this connection's joins, else -1.</summary>
     private int JoinIndex(ReadOnlySpan<byte> cid) =>
-        cid.StartsWith("j"u8) && Digits.TryParse(cid[1..], out var k) && k < _joins.Length ? (int)k : -1;
+        cid.Length > 1 && cid[0] == (byte)JoinCidPrefix && Digits.TryParse(cid[1..], out var k) && k < _joins.Length ? (int)k : -1;
 
     private void OnError(in ServerLine error)
     {
