@@ -4,8 +4,11 @@
 #
 #   scripts/bench.sh SCENARIO [more load tool options...]
 #
-# SCENARIO: fanout | saturation | single | idle | two-nodes-fanout | two-nodes-saturation | smoke
+# SCENARIO: fanout | saturation | single | idle | idle-500 | idle-4000 | idle-500-3rooms | idle-4000-3rooms |
+#           many-rooms | two-nodes-fanout | two-nodes-saturation | smoke
 # Options after the scenario go to the load tool and override its defaults (e.g. --duration 60).
+# The tool gets the nodes' signing key (it makes its users' tokens instead of signing them up) and the Redis
+# server's address (it reports the Redis commands of the measured window, from INFO commandstats).
 # Environment: BENCH_SERVER_CPUS (default 0), BENCH_TOOL_CPUS (default 1), BENCH_NO_BUILD=1 to skip the build,
 # BENCH_RESULTS=FILE to append the final JSON line to FILE.
 set -euo pipefail
@@ -21,16 +24,28 @@ tool_cpus="${BENCH_TOOL_CPUS:-1}"
 # 100-byte messages, 15 s measured after 10 s of warm-up: long enough for tiered compilation to finish
 # optimizing the hot path at these rates. The single client sends 20 messages a second, so it warms up for 30 s.
 common=(--size 100 --warmup 10 --duration 15)
+tool_env=()
 case "$scenario" in
     fanout) nodes=1; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
     saturation) nodes=1; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
     single) nodes=1; tool=(--connections 1 --rooms 1 --senders 1 --rate 20); common=(--size 100 --warmup 30 --duration 15) ;;
     idle) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 50); common=(--warmup 5 --duration 10) ;;
+    # What idle connections cost: distinct users in rooms of 5, each in 1 or 3 rooms; 10 s to settle after the
+    # last join (presence, first heartbeats), then 30 s measured (ten presence heartbeats and room resyncs).
+    idle-500) nodes=1; tool=(--idle-cost --connections 500 --users 500 --rooms 100); common=(--warmup 10 --duration 30) ;;
+    idle-4000) nodes=1; tool=(--idle-cost --connections 4000 --users 4000 --rooms 800); common=(--warmup 10 --duration 30) ;;
+    idle-500-3rooms) nodes=1; tool=(--idle-cost --connections 500 --users 500 --rooms 300 --rooms-per-connection 3); common=(--warmup 10 --duration 30) ;;
+    idle-4000-3rooms) nodes=1; tool=(--idle-cost --connections 4000 --users 4000 --rooms 2400 --rooms-per-connection 3); common=(--warmup 10 --duration 30) ;;
+    # 20,000 distinct users in 4,000 rooms of 5; the first connection of each room sends one message a second.
+    # With 20,000 connections every collection of the tool's youngest generation takes long (10,000 connections
+    # measured 1.2 s of pauses in 10 s); a 64 MiB budget leaves the window without one, so the tool's pauses do
+    # not count as the server's latency. The runtime reads this setting only from the environment.
+    many-rooms) nodes=1; tool=(--connections 20000 --users 20000 --rooms 4000 --senders 4000 --rate 1); tool_env=(DOTNET_GCgen0size=0x4000000) ;;
     two-nodes-fanout) nodes=2; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
     two-nodes-saturation) nodes=2; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
     smoke) nodes=2; tool=(--connections 60 --rooms 3 --senders 6 --rate 50 --users 12); common=(--size 100 --warmup 1 --duration 3) ;;
     *)
-        echo "usage: scripts/bench.sh fanout|saturation|single|idle|two-nodes-fanout|two-nodes-saturation|smoke [load tool options...]" >&2
+        echo "usage: scripts/bench.sh fanout|saturation|single|idle|idle-500|idle-4000|idle-500-3rooms|idle-4000-3rooms|many-rooms|two-nodes-fanout|two-nodes-saturation|smoke [load tool options...]" >&2
         exit 2 ;;
 esac
 
@@ -41,6 +56,11 @@ if [ "$(nproc)" -lt 2 ] && [ -z "${BENCH_SERVER_CPUS:-}${BENCH_TOOL_CPUS:-}" ]; 
     server_cpus=0
     tool_cpus=0
 fi
+
+# Every connection is a socket in the node and one in the tool: many-rooms needs over 20,000 open files in each.
+# Raise the limit as far as this shell may (the tool refuses a run it cannot open, and says so).
+open_files=65536
+ulimit -n "$open_files" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
     dotnet build src/Chattorum.ChatApi -c Release -nologo -v quiet >/dev/null
@@ -58,14 +78,15 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-wait_for() { # wait_for WHAT COMMAND...: up to 30 s
-    local what="$1"
-    shift
+wait_for() { # wait_for WHAT LOG COMMAND...: up to 30 s; prints the end of LOG if WHAT does not come up
+    local what="$1" log="$2"
+    shift 2
     for _ in $(seq 1 300); do
         if "$@" >/dev/null 2>&1; then return 0; fi
         sleep 0.1
     done
-    echo "bench.sh: $what did not come up" >&2
+    echo "bench.sh: $what did not come up; the end of its log ($log is removed on exit):" >&2
+    tail -n 40 "$log" >&2 || true
     exit 1
 }
 
@@ -75,7 +96,7 @@ taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --s
     --dir "$work" --logfile "$work/redis.log" &
 redis_pid=$!
 pids+=("$redis_pid")
-wait_for "redis-server" redis-cli -p "$redis_port" ping
+wait_for "redis-server" "$work/redis.log" redis-cli -p "$redis_port" ping
 
 signing_key="$(head -c 48 /dev/urandom | base64)"
 urls=()
@@ -96,15 +117,16 @@ for i in $(seq 1 "$nodes"); do
     node_pids+=($!)
     pids+=($!)
     urls+=("http://127.0.0.1:$port")
-    wait_for "ChatApi node $i (log: $work/node$i.log)" curl -fsS "http://127.0.0.1:$port/alive"
+    wait_for "ChatApi node $i" "$work/node$i.log" curl -fsS "http://127.0.0.1:$port/alive"
 done
 
 all_pids="$(IFS=,; echo "${node_pids[*]},$redis_pid")"
-echo "bench.sh: $scenario: $nodes node(s) [${urls[*]}] and redis :$redis_port on CPU $server_cpus; load tool on CPU $tool_cpus" >&2
+echo "bench.sh: $scenario: $nodes node(s) [${urls[*]}] and redis :$redis_port on CPU $server_cpus; load tool on CPU $tool_cpus; open files $(ulimit -n)" >&2
 
 set +e
-taskset -c "$tool_cpus" dotnet tools/Chattorum.LoadTest/bin/Release/net10.0/Chattorum.LoadTest.dll \
-    --url "$(IFS=,; echo "${urls[*]}")" --pids "$all_pids" --scenario "$scenario" "${common[@]}" "${tool[@]}" "$@" \
+env "${tool_env[@]}" taskset -c "$tool_cpus" dotnet tools/Chattorum.LoadTest/bin/Release/net10.0/Chattorum.LoadTest.dll \
+    --url "$(IFS=,; echo "${urls[*]}")" --pids "$all_pids" --redis "127.0.0.1:$redis_port" --signing-key "$signing_key" \
+    --scenario "$scenario" "${common[@]}" "${tool[@]}" "$@" \
     | tee "$work/report.txt"
 status=${PIPESTATUS[0]}
 set -e

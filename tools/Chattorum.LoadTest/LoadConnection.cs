@@ -4,28 +4,36 @@ using System.Text;
 
 namespace Chattorum.LoadTest;
 
-/// <summary>One client WebSocket: opens and joins its room, then feeds every frame it receives to its <see cref="Receiver"/>.</summary>
+/// <summary>One client WebSocket: opens and joins its rooms, then feeds every frame it receives to its <see cref="Receiver"/>.</summary>
 internal sealed class LoadConnection(Receiver receiver) : IDisposable
 {
     // Grows (doubling) for a larger frame; a node's coalesced frames can hold many messages.
     private const int InitialBufferSize = 16 * 1024;
 
-    private readonly ClientWebSocket _socket = new();
+    // Like a browser, the client sends no keep-alive frames of its own: the server pings every connection (every
+    // 20 s), and an idle run measures what the server does for connections that say nothing.
+    private readonly ClientWebSocket _socket = new() { Options = { KeepAliveInterval = TimeSpan.Zero } };
     private Task _receiving = Task.CompletedTask;
     private volatile bool _closing;
 
     public Receiver Receiver { get; } = receiver;
 
-    /// <summary>Connects, waits for <c>welcome</c>, joins the room and waits until its history has gone by.</summary>
-    public async Task OpenAsync(Uri webSocketUri, string token, string room, HttpMessageInvoker invoker, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects, waits for <c>welcome</c>, then joins the receiver's rooms one at a time, each once the one before
+    /// has joined and its history has gone by: a burst of joins could go over the server's rate limit.
+    /// </summary>
+    public async Task OpenAsync(Uri webSocketUri, string token, Func<int, string> roomName, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
         _socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
         await _socket.ConnectAsync(webSocketUri, invoker, cancellationToken).ConfigureAwait(false);
         _receiving = ReceiveLoopAsync();
         await Receiver.Welcomed.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var join = Encoding.UTF8.GetBytes($$"""{"type":"join","room":"{{room}}","cid":"{{Receiver.JoinCid}}"}""");
-        await SendAsync(join, cancellationToken).ConfigureAwait(false);
-        await Receiver.Joined.WaitAsync(cancellationToken).ConfigureAwait(false);
+        for (var k = 0; k < Receiver.Rooms.Count; k++)
+        {
+            var join = Encoding.UTF8.GetBytes($$"""{"type":"join","room":"{{roomName(Receiver.Rooms[k])}}","cid":"{{Receiver.JoinCid(k)}}"}""");
+            await SendAsync(join, cancellationToken).ConfigureAwait(false);
+            await Receiver.JoinedRoom(k).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken = default) =>

@@ -11,6 +11,9 @@ internal sealed record LoadOptions
 
     public int Rooms { get; init; } = 1;
 
+    /// <summary>Rooms each connection joins (see <see cref="RoomLayout"/>).</summary>
+    public int RoomsPerConnection { get; init; } = 1;
+
     public int Senders { get; init; } = 1;
 
     /// <summary>Messages a second per sender; null is <c>--rate max</c>, as fast as <see cref="InFlight"/> allows.</summary>
@@ -24,13 +27,22 @@ internal sealed record LoadOptions
 
     public int Size { get; init; } = 100;
 
-    /// <summary>Accounts to sign up; connection i uses user i % Users.</summary>
+    /// <summary>Users (accounts signed up, or tokens minted with <see cref="SigningKey"/>); connection i is user i % Users.</summary>
     public int? Users { get; init; }
 
     public IReadOnlyList<int> Pids { get; init; } = [];
 
     /// <summary>Connect, join and hold without sending, to measure the servers' memory per connection.</summary>
     public bool Idle { get; init; }
+
+    /// <summary>Connect, join, let it settle, then hold without sending, to measure what the servers do for idle connections.</summary>
+    public bool IdleCost { get; init; }
+
+    /// <summary>Redis servers whose <c>INFO commandstats</c> the report compares across the measured window.</summary>
+    public IReadOnlyList<RedisEndpoint> RedisEndpoints { get; init; } = [];
+
+    /// <summary>The nodes' <c>Auth:SigningKey</c>: the tool then makes its users' tokens instead of signing them up.</summary>
+    public string? SigningKey { get; init; }
 
     public bool JsonOnly { get; init; }
 
@@ -41,5 +53,8 @@ internal sealed record LoadOptions
 
     public int UserCount => Users ?? Math.Min(Connections, 50);
 
-    public string Scenario => Label ?? (Idle ? "idle" : Rate is null ? "max-rate" : "fixed-rate");
+    /// <summary>No messages: <see cref="Idle"/> or <see cref="IdleCost"/>.</summary>
+    public bool Holds => Idle || IdleCost;
+
+    public string Scenario => Label ?? (IdleCost ? "idle-cost" : Idle ? "idle" : Rate is null ? "max-rate" : "fixed-rate");
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace Chattorum.LoadTest;
 
@@ -7,6 +8,9 @@ internal static class LoadOptionsParser
 {
     public const int MaxConnections = 100_000;
     public const int MaxSize = 2_000;
+
+    /// <summary>The rooms one connection may be in (the server's <c>ChatLimits.MaxRoomsPerConnection</c>).</summary>
+    public const int MaxRoomsPerConnection = 32;
 
     public const string Usage = """
         Load test for Chattorum chat nodes: many WebSocket clients in rooms, some of them sending; reports
@@ -18,6 +22,10 @@ internal static class LoadOptionsParser
                              several nodes: connections are spread over them round-robin
           --connections C    WebSocket connections (default 100), opened at most 64 at a time
           --rooms R          rooms (default 1); connection i joins room i % R
+          --rooms-per-connection N
+                             rooms each connection joins (default 1, at most 32 and at most R): connection i
+                             joins rooms (i*N + k) % R for k below N, so every room gets C*N/R members; a sender
+                             sends to its first room (sender i is in room i when N is 1)
           --senders S        the first S connections also send (default 1)
           --rate N|max       messages a second per sender (default 5), or max: as fast as the acks allow, with at
                              most --in-flight sends not yet acknowledged per sender. A node accepts 10 frames a
@@ -27,13 +35,22 @@ internal static class LoadOptionsParser
           --duration D       seconds measured (default 15)
           --warmup W         seconds sent before the measurement starts (default 3)
           --size B           message text length in bytes (default 100; at least the ~40-byte header is sent)
-          --users U          accounts to sign up (default the smaller of C and 50); connection i is user i % U
+          --users U          users (default the smaller of C and 50); connection i is user i % U
+          --signing-key KEY  the nodes' Auth:SigningKey (Auth__SigningKey): the tool makes each user's token itself
+                             (as a node would issue it) instead of signing the users up, which costs a node
+                             ~38 ms of a core per user; for runs of thousands of distinct users
           --pids P,P         server processes (chat nodes, redis-server) whose CPU and memory to report
+          --redis HOST:PORT  a Redis server (or several, separated by commas: a cluster's, added up) whose
+                             INFO commandstats to read at the start and end of the measured window: reports
+                             the commands in the window, a second, per delivered message, and the most called
           --idle             no messages: open and join the connections, hold them for --duration seconds and
                              report the servers' memory per connection (after opening and closing a first
                              batch of up to 500 and waiting --warmup seconds, so one-time costs are not counted)
+          --idle-cost        no messages: open and join the connections, wait --warmup seconds for it to settle,
+                             then measure --duration seconds of idleness: Redis commands a second (with
+                             --redis) and each --pids process's CPU, in % of one core
           --json-only        print only the final JSON line
-          --scenario NAME    the run's name in its report (default idle, fixed-rate or max-rate)
+          --scenario NAME    the run's name in its report (default idle, idle-cost, fixed-rate or max-rate)
           --help             this text
 
         Exit code: 0 when nothing was lost, duplicated or reordered and there were no errors; 1 otherwise;
@@ -44,6 +61,7 @@ internal static class LoadOptionsParser
     {
         var options = new LoadOptions();
         List<Uri>? urls = null;
+        List<RedisEndpoint>? redis = null;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -56,6 +74,7 @@ internal static class LoadOptionsParser
                     break;
                 case "--connections": options = options with { Connections = Integer(name, Value(), 1, MaxConnections) }; break;
                 case "--rooms": options = options with { Rooms = Integer(name, Value(), 1, MaxConnections) }; break;
+                case "--rooms-per-connection": options = options with { RoomsPerConnection = Integer(name, Value(), 1, MaxRoomsPerConnection) }; break;
                 case "--senders": options = options with { Senders = Integer(name, Value(), 1, MaxConnections) }; break;
                 case "--rate": options = options with { Rate = ParseRate(Value()) }; break;
                 case "--in-flight": options = options with { InFlight = Integer(name, Value(), 1, 100_000) }; break;
@@ -64,7 +83,13 @@ internal static class LoadOptionsParser
                 case "--size": options = options with { Size = Integer(name, Value(), 1, MaxSize) }; break;
                 case "--users": options = options with { Users = Integer(name, Value(), 1, MaxConnections) }; break;
                 case "--pids": options = options with { Pids = ParsePids(Value()) }; break;
+                case "--redis":
+                    redis ??= [];
+                    redis.AddRange(RedisEndpoint.ParseList(Value()));
+                    break;
+                case "--signing-key": options = options with { SigningKey = ParseSigningKey(Value()) }; break;
                 case "--idle": options = options with { Idle = true }; break;
+                case "--idle-cost": options = options with { IdleCost = true }; break;
                 case "--json-only": options = options with { JsonOnly = true }; break;
                 case "--scenario": options = options with { Label = Value() }; break;
                 case "-h" or "--help": return options with { Help = true };
@@ -73,11 +98,22 @@ internal static class LoadOptionsParser
         }
 
         options = urls is null ? options : options with { Urls = urls };
+        options = redis is null ? options : options with { RedisEndpoints = redis };
         NoMoreThanConnections("--rooms", options.Rooms, options);
         NoMoreThanConnections("--users", options.UserCount, options);
-        if (!options.Idle)
+        if (!options.Holds)
         {
             NoMoreThanConnections("--senders", options.Senders, options);
+        }
+
+        if (options.RoomsPerConnection > options.Rooms)
+        {
+            throw new ArgumentException($"--rooms-per-connection ({options.RoomsPerConnection}) cannot be more than --rooms ({options.Rooms}): a connection's rooms are distinct");
+        }
+
+        if (options.Idle && options.IdleCost)
+        {
+            throw new ArgumentException("--idle and --idle-cost are two different runs: give one");
         }
 
         return options;
@@ -110,6 +146,11 @@ internal static class LoadOptionsParser
             ? rate
             : throw new ArgumentException($"--rate must be messages a second (above 0, at most 1000000) or 'max', not '{value}'");
     }
+
+    private static string ParseSigningKey(string value) =>
+        Encoding.UTF8.GetByteCount(value) >= TokenMinter.MinSigningKeyBytes
+            ? value
+            : throw new ArgumentException($"--signing-key must be the nodes' Auth:SigningKey, at least {TokenMinter.MinSigningKeyBytes} bytes (this one is {Encoding.UTF8.GetByteCount(value)})");
 
     private static int[] ParsePids(string value)
     {

@@ -33,6 +33,9 @@ internal sealed record LoadReport
 
     public bool Idle { get; init; }
 
+    /// <summary>An <c>--idle-cost</c> run: the window measured what the servers do for connections that say nothing.</summary>
+    public bool IdleCost { get; init; }
+
     public int Connections { get; init; }
 
     /// <summary>Connections that opened and joined their room.</summary>
@@ -42,9 +45,14 @@ internal sealed record LoadReport
 
     public int Rooms { get; init; }
 
+    public int RoomsPerConnection { get; init; } = 1;
+
     public int Senders { get; init; }
 
     public int Users { get; init; }
+
+    /// <summary>The users' tokens were made with the nodes' signing key (<c>--signing-key</c>), not signed up for.</summary>
+    public bool MintedTokens { get; init; }
 
     /// <summary>Messages a second per sender; 0 for <c>--rate max</c>.</summary>
     public double Rate { get; init; }
@@ -115,6 +123,12 @@ internal sealed record LoadReport
 
     public IReadOnlyList<ProcessReport> Processes { get; init; } = [];
 
+    /// <summary>The load tool's own CPU, GC pauses and memory over the measured window.</summary>
+    public ToolReport? Tool { get; init; }
+
+    /// <summary>The Redis servers' commands in the measured window (<c>--redis</c>); null without.</summary>
+    public RedisReport? Redis { get; init; }
+
     [JsonIgnore]
     public IReadOnlyList<string> ErrorDetails { get; init; } = [];
 
@@ -130,8 +144,14 @@ internal sealed record LoadReport
     {
         void Write(FormattableString line) => output.WriteLine(FormattableString.Invariant(line));
 
-        Write($"Chattorum load test {RunId} ({Scenario}): {Connected} of {Connections} connections joined, over {Nodes} node(s), {Rooms} room(s), {Users} user(s)");
-        if (!Idle)
+        var perConnection = RoomsPerConnection > 1 ? FormattableString.Invariant($" ({RoomsPerConnection} per connection)") : "";
+        var tokens = MintedTokens ? " (tokens made by the tool)" : "";
+        Write($"Chattorum load test {RunId} ({Scenario}): {Connected} of {Connections} connections joined, over {Nodes} node(s), {Rooms} room(s){perConnection}, {Users} user(s){tokens}");
+        if (IdleCost)
+        {
+            Write($"  held idle for {DurationSeconds} s, measured after {WarmupSeconds} s of settling once every connection had joined");
+        }
+        else if (!Idle)
         {
             var rate = Rate > 0 ? FormattableString.Invariant($"{Rate}/s each") : $"as fast as acked, {InFlightLimit} in flight each";
             Write($"  {Senders} sender(s) at {rate}, {Size}-byte messages, measured {DurationSeconds} s after {WarmupSeconds} s of warm-up");
@@ -145,10 +165,17 @@ internal sealed record LoadReport
             Write($"  held for {DurationSeconds} s without messages: {RssKbPerConnection:N2} KB of resident memory per connection in all");
         }
 
+        WriteRedis(output);
         foreach (var process in Processes)
         {
-            var perConnection = Idle ? FormattableString.Invariant($" ({process.RssKbPerConnection:N2} KB per connection)") : "";
-            Write($"  pid {process.Pid} ({process.Name}): cpu {process.CpuSeconds:0.00} s ({process.CpuPercent:0.0} % of a core), rss {process.RssMbStart:N1} -> {process.RssMbEnd:N1} MB{perConnection}");
+            var memory = Idle ? FormattableString.Invariant($" ({process.RssKbPerConnection:N2} KB per connection)") : "";
+            var cpu = IdleCost ? FormattableString.Invariant($"{process.CpuPercent:0.00}") : FormattableString.Invariant($"{process.CpuPercent:0.0}");
+            Write($"  pid {process.Pid} ({process.Name}): cpu {process.CpuSeconds:0.00} s ({cpu} % of a core), rss {process.RssMbStart:N1} -> {process.RssMbEnd:N1} MB{memory}");
+        }
+
+        if (Tool is { } tool)
+        {
+            Write($"  load tool    cpu {tool.CpuPercent:0.0} % of a core, GC pauses {tool.GcPauseMs:N0} ms ({tool.Gen2Collections} full), rss {tool.RssMb:N1} MB");
         }
 
         foreach (var example in LostExamples)
@@ -163,5 +190,22 @@ internal sealed record LoadReport
         }
 
         output.WriteLine(Passed ? "PASSED" : "FAILED");
+    }
+
+    private void WriteRedis(TextWriter output)
+    {
+        if (Redis is not { } redis)
+        {
+            return;
+        }
+
+        var perDelivery = redis.CommandsPerDelivery is { } ratio ? FormattableString.Invariant($", {ratio:0.###} per delivered message") : "";
+        output.WriteLine(FormattableString.Invariant(
+            $"  redis        {redis.Commands:N0} commands in {redis.Seconds:0.0} s: {redis.CommandsPerSecond:N1}/s{perDelivery} ({string.Join(", ", redis.Servers)})"));
+        if (redis.Top.Count > 0)
+        {
+            output.WriteLine(FormattableString.Invariant(
+                $"  redis top    {string.Join(", ", redis.Top.Select(c => FormattableString.Invariant($"{c.Command} {c.Calls:N0} ({c.PerSecond:N1}/s)")))}"));
+        }
     }
 }

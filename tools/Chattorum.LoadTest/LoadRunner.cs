@@ -6,12 +6,12 @@ using System.Security.Cryptography;
 namespace Chattorum.LoadTest;
 
 /// <summary>
-/// One run: sign the users up, open and join every connection, then either send and measure (warm-up, measured
-/// window, drain) or hold the connections idle; close everything and report.
+/// One run: sign the users up (or make their tokens), open and join every connection, then send and measure
+/// (warm-up, measured window, drain), or hold the connections idle (memory per connection, or idle cost);
+/// close everything and report.
 /// </summary>
 internal static class LoadRunner
 {
-    private const int SignUpConcurrency = 8;
     private const int ConnectConcurrency = 64;
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
@@ -27,18 +27,16 @@ internal static class LoadRunner
     public static async Task<LoadReport> RunAsync(LoadOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        using var run = new RunContext(runId, options.Idle ? 0 : options.Senders);
+        using var run = new RunContext(runId, new RoomLayout(options.Rooms, options.RoomsPerConnection, options.Holds ? 0 : options.Senders));
         CheckPids(options.Pids);
+        OpenFilesLimit.Check(options.Connections, OpenFilesLimit.Read());
+
+        // Whether --redis answers, before thousands of connections open.
+        await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"run {runId} ({options.Scenario}): {options.Connections} connections over {options.Urls.Count} node(s), {options.Rooms} room(s), {options.UserCount} user(s)")).ConfigureAwait(false);
+            $"run {runId} ({options.Scenario}): {options.Connections} connections over {options.Urls.Count} node(s), {options.Rooms} room(s), {options.RoomsPerConnection} per connection, {options.UserCount} user(s){(options.SigningKey is null ? "" : " with tokens made here")}")).ConfigureAwait(false);
 
-        string[] tokens;
-        using (var http = new HttpClient())
-        {
-            var users = Enumerable.Range(0, options.UserCount).Select(u => UserName(runId, u)).ToArray();
-            tokens = await new AccountClient(http, options.Urls[0]).TokensAsync(users, SignUpConcurrency, cancellationToken).ConfigureAwait(false);
-        }
-
+        var tokens = await UserTokens.GetAsync(options, runId, cancellationToken).ConfigureAwait(false);
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { ConnectTimeout = OpenTimeout });
         var connections = new LoadConnection?[options.Connections];
         try
@@ -48,9 +46,14 @@ internal static class LoadRunner
                 await WarmUpIdleAsync(options, run, tokens, invoker, log, cancellationToken).ConfigureAwait(false);
             }
 
-            var beforeConnecting = SamplePids(options.Pids);
+            var beforeConnecting = await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
             await OpenAllAsync(options, run, tokens, invoker, connections, log, cancellationToken).ConfigureAwait(false);
             var open = connections.OfType<LoadConnection>().ToArray();
+            if (options.IdleCost)
+            {
+                return await MeasureIdleCostAsync(options, run, open, log, cancellationToken).ConfigureAwait(false);
+            }
+
             return options.Idle
                 ? await HoldAsync(options, run, open, beforeConnecting, log, cancellationToken).ConfigureAwait(false)
                 : await SendAndMeasureAsync(options, run, open, log, cancellationToken).ConfigureAwait(false);
@@ -100,17 +103,16 @@ internal static class LoadRunner
         {
             await Parallel.ForAsync(0, options.Connections, parallel, async (i, token) =>
             {
-                var room = i % options.Rooms;
-                var roomName = RoomName(run.RunId, room);
-                var sender = !options.Idle && i < options.Senders
-                    ? new Sender(i, room, roomName, run, options.Size, options.Rate, options.InFlight)
+                var layout = run.Layout;
+                var sender = layout.IsSender(i)
+                    ? new Sender(i, layout.SenderRoom(i), RoomName(run.RunId, layout.SenderRoom(i)), run, options.Size, options.Rate, options.InFlight)
                     : null;
-                var connection = new LoadConnection(new Receiver(i, room, run) { Sender = sender });
+                var connection = new LoadConnection(new Receiver(i, run) { Sender = sender });
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 timeout.CancelAfter(OpenTimeout);
                 try
                 {
-                    await connection.OpenAsync(WebSocketUri(options.Urls[i % options.Urls.Count]), tokens[i % tokens.Length], roomName, invoker, timeout.Token).ConfigureAwait(false);
+                    await connection.OpenAsync(WebSocketUri(options.Urls[i % options.Urls.Count]), tokens[i % tokens.Length], room => RoomName(run.RunId, room), invoker, timeout.Token).ConfigureAwait(false);
                     connections[i] = connection;
                     Interlocked.Increment(ref joined);
                 }
@@ -147,14 +149,14 @@ internal static class LoadRunner
             .Select((c, j) => c.Receiver.Sender!.RunAsync(frame => c.SendAsync(frame, cancellationToken), sendStart + (long)(j * stagger), stopSending.Token))
             .ToArray();
 
-        ProcessSample[] atStart, atEnd;
+        ServerSnapshot atStart, atEnd;
         double drainSeconds;
         await using (LiveProgress.Start(log, new SendProgress(run, senders, receivers).Line))
         {
             await Clock.DelayUntilAsync(windowStart, cancellationToken).ConfigureAwait(false);
-            atStart = SamplePids(options.Pids);
+            atStart = await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
             await Clock.DelayUntilAsync(windowEnd, cancellationToken).ConfigureAwait(false);
-            atEnd = SamplePids(options.Pids);
+            atEnd = await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(sending).ConfigureAwait(false);
             var draining = Clock.Now;
             await DrainAsync(senders, receivers, cancellationToken).ConfigureAwait(false);
@@ -164,16 +166,38 @@ internal static class LoadRunner
         return Tally.Load(options, run, senders, receivers, atStart, atEnd, drainSeconds);
     }
 
-    private static async Task<LoadReport> HoldAsync(LoadOptions options, RunContext run, LoadConnection[] open, ProcessSample[] before, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<LoadReport> HoldAsync(LoadOptions options, RunContext run, LoadConnection[] open, ServerSnapshot before, TextWriter log, CancellationToken cancellationToken)
     {
-        await using (LiveProgress.Start(log, elapsed => LiveProgress.Format(elapsed, $"idle: {open.Count(c => !c.Receiver.ClosedUnexpectedly)} connections open")))
+        await using (LiveProgress.Start(log, elapsed => LiveProgress.Format(elapsed, $"idle: {OpenCount(open)} connections open")))
         {
             await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds), cancellationToken).ConfigureAwait(false);
         }
 
-        var after = SamplePids(options.Pids);
+        var after = await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
         return Tally.Idle(options, run, open.Length, before, after);
     }
+
+    /// <summary>
+    /// Every connection has joined (with its history): waits the warm-up for the joins' aftermath (presence,
+    /// first heartbeats, compilation) to pass, then measures the servers over the duration with nothing sent.
+    /// </summary>
+    private static async Task<LoadReport> MeasureIdleCostAsync(LoadOptions options, RunContext run, LoadConnection[] open, TextWriter log, CancellationToken cancellationToken)
+    {
+        var windowStart = Clock.Now + Clock.Ticks(options.WarmupSeconds);
+        string Phase() => Clock.Now < windowStart ? "settling" : "measuring idle";
+        ServerSnapshot atStart, atEnd;
+        await using (LiveProgress.Start(log, elapsed => LiveProgress.Format(elapsed, $"{Phase()}: {OpenCount(open)} connections open")))
+        {
+            await Clock.DelayUntilAsync(windowStart, cancellationToken).ConfigureAwait(false);
+            atStart = await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds), cancellationToken).ConfigureAwait(false);
+            atEnd = await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Tally.IdleCost(options, run, OpenCount(open), atStart, atEnd);
+    }
+
+    private static int OpenCount(LoadConnection[] open) => open.Count(c => !c.Receiver.ClosedUnexpectedly);
 
     /// <summary>
     /// Waits until every send is answered and every receiver has every acknowledged message of its room, or the
@@ -185,7 +209,7 @@ internal static class LoadRunner
         var live = receivers.Where(r => !r.ClosedUnexpectedly);
         bool Drained() =>
             live.All(r => r.Sender is not { InFlight: > 0 }) &&
-            live.All(r => sendersByRoom[r.Room].All(s => (r.TrackerOf(s.Index)?.Distinct ?? 0) >= s.Acked.Count));
+            live.All(r => r.Rooms.All(room => sendersByRoom[room].All(s => (r.TrackerOf(s.Index)?.Distinct ?? 0) >= s.Acked.Count)));
 
         var deadline = Clock.Now + Clock.Ticks(DrainTimeout.TotalSeconds);
         while (!Drained() && Clock.Now < deadline)
@@ -198,15 +222,16 @@ internal static class LoadRunner
     {
         try
         {
-            SamplePids(pids);
+            foreach (var pid in pids)
+            {
+                ProcessSampler.Sample(pid);
+            }
         }
         catch (InvalidOperationException exception)
         {
             throw new ArgumentException($"--pids: {exception.Message}", exception);
         }
     }
-
-    private static ProcessSample[] SamplePids(IReadOnlyList<int> pids) => [.. pids.Select(ProcessSampler.Sample)];
 
     private static Uri WebSocketUri(Uri node) =>
         new UriBuilder(node) { Scheme = node.Scheme == Uri.UriSchemeHttps ? "wss" : "ws", Path = "/ws" }.Uri;

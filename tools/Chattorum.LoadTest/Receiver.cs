@@ -3,42 +3,52 @@ using System.Text;
 namespace Chattorum.LoadTest;
 
 /// <summary>
-/// One connection's view of the run: reads every frame it gets, and counts what it got of each sender in its
-/// room, in which order, and how late. Only its receive loop calls <see cref="OnFrame"/>; the counters may be read
-/// from any thread.
+/// One connection's view of the run: reads every frame it gets, and counts what it got of each sender in each of
+/// its rooms, in which order, and how late. Only its receive loop calls <see cref="OnFrame"/>; the counters may be
+/// read from any thread.
 /// </summary>
 internal sealed class Receiver
 {
-    /// <summary>The cid of the join, told apart from the sends' numbers.</summary>
-    public const string JoinCid = "j";
+    /// <summary>The cids of the joins, <c>j0</c>, <c>j1</c>...: told apart from the sends' numbers.</summary>
+    public const char JoinCidPrefix = 'j';
 
     private readonly RunContext _run;
-    private readonly SequenceTracker?[] _bySender;
+    private readonly int[] _rooms;
+
+    // By room (the k-th of the connection's rooms), then by the sender's slot among that room's senders.
+    private readonly SequenceTracker?[][] _bySender;
+    private readonly OrderTracker[] _orders;
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource[] _joins;
     private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _joining = -1;
+    private int _joinsDone;
     private int _historyToSkip;
     private long _received;
     private long _measured;
     private volatile bool _closed;
 
-    public Receiver(int index, int room, RunContext run)
+    public Receiver(int index, RunContext run)
     {
         Index = index;
-        Room = room;
         _run = run;
-        _bySender = new SequenceTracker?[run.SenderCount];
+        _rooms = run.Layout.RoomsOf(index);
+        _bySender = [.. _rooms.Select(room => new SequenceTracker?[run.Layout.SendersIn(room)])];
+        _orders = [.. _rooms.Select(_ => new OrderTracker())];
+        _joins = [.. _rooms.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
     }
 
     public int Index { get; }
 
-    public int Room { get; }
+    /// <summary>The rooms this connection joins, in the order it joins them.</summary>
+    public IReadOnlyList<int> Rooms => _rooms;
 
     /// <summary>The connection's own sends, when it is a sender too.</summary>
     public Sender? Sender { get; init; }
 
     public Task Welcomed => _welcomed.Task;
 
-    /// <summary>Done once the join's history has gone by: what follows is live.</summary>
+    /// <summary>Done once every join's history has gone by: what follows is live.</summary>
     public Task Joined => _joined.Task;
 
     /// <summary>This run's messages, each counted once.</summary>
@@ -49,11 +59,18 @@ internal sealed class Receiver
 
     public bool ClosedUnexpectedly => _closed;
 
-    public OrderTracker Order { get; } = new();
+    /// <summary>The order of each room's messages, by the room's place in <see cref="Rooms"/>.</summary>
+    public IReadOnlyList<OrderTracker> Orders => _orders;
 
-    public SequenceTracker? TrackerOf(int sender) => _bySender[sender];
+    public static string JoinCid(int k) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{JoinCidPrefix}{k}");
 
-    public IEnumerable<SequenceTracker> Trackers => _bySender.OfType<SequenceTracker>();
+    /// <summary>Done once the k-th join's history has gone by. Joins go one at a time, each after the one before.</summary>
+    public Task JoinedRoom(int k) => _joins[k].Task;
+
+    /// <summary>What this connection got of <paramref name="sender"/>; null when nothing, or the sender is in none of its rooms.</summary>
+    public SequenceTracker? TrackerOf(int sender) => TrySlot(sender, out var k, out var slot) ? _bySender[k][slot] : null;
+
+    public IEnumerable<SequenceTracker> Trackers => _bySender.SelectMany(room => room).OfType<SequenceTracker>();
 
     /// <summary>One WebSocket text frame: one JSON object per line.</summary>
     public void OnFrame(ReadOnlySpan<byte> frame, long receivedAt)
@@ -76,7 +93,7 @@ internal sealed class Receiver
         _run.Errors.Add("closed", $"connection {Index}: {reason}");
         var closed = new InvalidOperationException($"connection {Index} closed: {reason}");
         _welcomed.TrySetException(closed);
-        _joined.TrySetException(closed);
+        FailJoins(closed);
     }
 
     private void OnLine(ReadOnlySpan<byte> line, long receivedAt)
@@ -87,7 +104,7 @@ internal sealed class Receiver
             case ServerLineKind.Message when _historyToSkip > 0:
                 if (--_historyToSkip == 0)
                 {
-                    _joined.TrySetResult();
+                    CompleteJoin(_joining);
                 }
 
                 break;
@@ -103,11 +120,12 @@ internal sealed class Receiver
             case ServerLineKind.Welcome:
                 _welcomed.TrySetResult();
                 break;
-            case ServerLineKind.Joined when IsJoin(scanned.Cid):
+            case ServerLineKind.Joined when JoinIndex(scanned.Cid) is var k && k >= 0:
+                _joining = k;
                 _historyToSkip = scanned.History;
                 if (_historyToSkip == 0)
                 {
-                    _joined.TrySetResult();
+                    CompleteJoin(k);
                 }
 
                 break;
@@ -119,19 +137,19 @@ internal sealed class Receiver
 
     private void OnRunMessage(in ServerLine message, long receivedAt)
     {
-        if ((uint)message.Sender >= (uint)_bySender.Length || !SeqSet.IsValid(message.Seq))
+        if (!SeqSet.IsValid(message.Seq) || !TrySlot(message.Sender, out var k, out var slot))
         {
-            _run.Errors.Add("malformed_frame", $"connection {Index}: sender {message.Sender}, seq {message.Seq}");
+            _run.Errors.Add("malformed_frame", $"connection {Index}: sender {message.Sender} (not in its rooms), seq {message.Seq}");
             return;
         }
 
-        var tracker = _bySender[message.Sender] ??= new SequenceTracker();
+        var tracker = _bySender[k][slot] ??= new SequenceTracker();
         if (tracker.Add(message.Seq) == SequenceOutcome.Duplicate)
         {
             return;
         }
 
-        Order.Add(message.Id);
+        _orders[k].Add(message.Id);
         Volatile.Write(ref _received, _received + 1);
         if (_run.Window.Contains(message.SentTimestamp))
         {
@@ -140,15 +158,44 @@ internal sealed class Receiver
         }
     }
 
-    private static bool IsJoin(ReadOnlySpan<byte> cid) => cid.SequenceEqual("j"u8);
+    /// <summary>Where a sender's messages are counted here: its room's place k among this connection's rooms, and its slot there.</summary>
+    private bool TrySlot(int sender, out int k, out int slot)
+    {
+        var layout = _run.Layout;
+        k = layout.IsSender(sender) ? Array.IndexOf(_rooms, layout.SenderRoom(sender)) : -1;
+        slot = k >= 0 ? layout.SlotOf(sender) : -1;
+        return k >= 0;
+    }
+
+    private void CompleteJoin(int k)
+    {
+        if ((uint)k < (uint)_joins.Length && _joins[k].TrySetResult() && ++_joinsDone == _joins.Length)
+        {
+            _joined.TrySetResult();
+        }
+    }
+
+    private void FailJoins(Exception exception)
+    {
+        foreach (var join in _joins)
+        {
+            join.TrySetException(exception);
+        }
+
+        _joined.TrySetException(exception);
+    }
+
+    /// <summary>k for the cid <c>j&lt;k&gt;</c> of one of this connection's joins, else -1.</summary>
+    private int JoinIndex(ReadOnlySpan<byte> cid) =>
+        cid.Length > 1 && cid[0] == (byte)JoinCidPrefix && Digits.TryParse(cid[1..], out var k) && k < _joins.Length ? (int)k : -1;
 
     private void OnError(in ServerLine error)
     {
         var code = Encoding.UTF8.GetString(error.Code);
         _run.Errors.Add($"error:{code}", $"connection {Index}: error {code} for cid '{Encoding.UTF8.GetString(error.Cid)}'");
-        if (IsJoin(error.Cid))
+        if (JoinIndex(error.Cid) >= 0)
         {
-            _joined.TrySetException(new InvalidOperationException($"connection {Index}: the join was refused: {code}"));
+            FailJoins(new InvalidOperationException($"connection {Index}: the join was refused: {code}"));
         }
         else if (error.CidSeq > 0)
         {

@@ -4,14 +4,16 @@ using System.Diagnostics;
 namespace Chattorum.LoadTest;
 
 /// <summary>What every connection of one run shares.</summary>
-internal sealed class RunContext(string runId, int senderCount) : IDisposable
+internal sealed class RunContext(string runId, RoomLayout layout) : IDisposable
 {
     public string RunId { get; } = runId;
+
+    public RoomLayout Layout { get; } = layout;
 
     /// <summary><c>#&lt;runid&gt;:</c>, the start of every text this run sends.</summary>
     public byte[] Marker { get; } = MessageText.RunMarker(runId);
 
-    public int SenderCount { get; } = senderCount;
+    public int SenderCount => Layout.Senders;
 
     public MeasureWindow Window { get; } = new();
 

@@ -5,7 +5,7 @@ internal static class Tally
 {
     private const int MaxLostExamples = 5;
 
-    public static LoadReport Load(LoadOptions options, RunContext run, Sender[] senders, Receiver[] receivers, ProcessSample[] atStart, ProcessSample[] atEnd, double drainSeconds)
+    public static LoadReport Load(LoadOptions options, RunContext run, Sender[] senders, Receiver[] receivers, ServerSnapshot atStart, ServerSnapshot atEnd, double drainSeconds)
     {
         // A connection the server dropped is an error ("closed"), and what it did not get is not counted as lost as well.
         var sendersByRoom = senders.ToLookup(s => s.Room);
@@ -13,7 +13,7 @@ internal static class Tally
         var lostExamples = new List<string>();
         foreach (var receiver in receivers.Where(r => !r.ClosedUnexpectedly))
         {
-            foreach (var sender in sendersByRoom[receiver.Room])
+            foreach (var sender in receiver.Rooms.SelectMany(room => sendersByRoom[room]))
             {
                 var tracker = receiver.TrackerOf(sender.Index);
                 var missing = tracker?.CountLost(sender.Acked) ?? sender.Acked.Count;
@@ -37,7 +37,8 @@ internal static class Tally
         var seconds = run.Window.Seconds;
         var sent = senders.Sum(s => s.SentInWindow);
         var deliveries = receivers.Sum(r => r.Measured);
-        return Common(options, run, receivers.Length) with
+        var orders = receivers.SelectMany(r => r.Rooms.Select((room, k) => new ReceivedOrder(room, r.Orders[k].Count, r.Orders[k].Hash)));
+        return Common(options, run, receivers.Length, RedisReport.From(atStart, atEnd, options.RedisEndpoints, deliveries)) with
         {
             Sent = sent,
             SentPerSecond = Math.Round(sent / seconds, 1),
@@ -58,42 +59,67 @@ internal static class Tally
             LostExamples = lostExamples,
             Duplicated = trackers.Sum(t => t.Duplicates),
             Reordered = trackers.Sum(t => t.Reordered),
-            OrderMismatches = OrderCheck.CountMismatches(receivers.Select(r => new ReceivedOrder(r.Room, r.Order.Count, r.Order.Hash))),
-            IdRegressions = receivers.Sum(r => r.Order.Regressions),
+            OrderMismatches = OrderCheck.CountMismatches(orders),
+            IdRegressions = receivers.Sum(r => r.Orders.Sum(o => o.Regressions)),
             DrainSeconds = Math.Round(drainSeconds, 3),
-            Processes = [.. atStart.Zip(atEnd, (start, end) => ProcessReport.From(start, end, connections: 0))],
+            Processes = Processes(atStart, atEnd, connections: 0),
+            Tool = ToolReport.From(atStart.Tool, atEnd.Tool),
         };
     }
 
-    public static LoadReport Idle(LoadOptions options, RunContext run, int connected, ProcessSample[] before, ProcessSample[] after)
+    public static LoadReport Idle(LoadOptions options, RunContext run, int connected, ServerSnapshot before, ServerSnapshot after)
     {
-        var processes = before.Zip(after, (start, end) => ProcessReport.From(start, end, connected)).ToArray();
-        return Common(options, run, connected) with
+        var processes = Processes(before, after, connected);
+        return Common(options, run, connected, RedisReport.From(before, after, options.RedisEndpoints, deliveries: null)) with
         {
             WarmupSeconds = options.WarmupSeconds,
             RssKbPerConnection = Math.Round(processes.Sum(p => p.RssKbPerConnection), 2),
             Processes = processes,
+            Tool = ToolReport.From(before.Tool, after.Tool),
         };
     }
 
-    private static LoadReport Common(LoadOptions options, RunContext run, int connected) => new()
+    /// <summary>The window's CPU and Redis commands, with every connection open and nothing sent.</summary>
+    public static LoadReport IdleCost(LoadOptions options, RunContext run, int open, ServerSnapshot atStart, ServerSnapshot atEnd) =>
+        Common(options, run, open, RedisReport.From(atStart, atEnd, options.RedisEndpoints, deliveries: null)) with
+        {
+            Processes = Processes(atStart, atEnd, connections: 0),
+            Tool = ToolReport.From(atStart.Tool, atEnd.Tool),
+        };
+
+    private static ProcessReport[] Processes(ServerSnapshot start, ServerSnapshot end, int connections) =>
+        [.. start.Processes.Zip(end.Processes, (first, last) => ProcessReport.From(first, last, connections))];
+
+    private static LoadReport Common(LoadOptions options, RunContext run, int connected, RedisReport? redis)
     {
-        Scenario = options.Scenario,
-        Idle = options.Idle,
-        RunId = run.RunId,
-        Connections = options.Connections,
-        Connected = connected,
-        Nodes = options.Urls.Count,
-        Rooms = options.Rooms,
-        Senders = options.Idle ? 0 : options.Senders,
-        Users = options.UserCount,
-        Rate = options.Idle ? 0 : options.Rate ?? 0,
-        InFlightLimit = options.Rate is null && !options.Idle ? options.InFlight : 0,
-        DurationSeconds = options.DurationSeconds,
-        WarmupSeconds = options.WarmupSeconds,
-        Size = options.Size,
-        Errors = run.Errors.Total,
-        ErrorCounts = run.Errors.Counts,
-        ErrorDetails = run.Errors.Details,
-    };
+        if (redis is { CountsWentBack: true })
+        {
+            run.Errors.Add("redis_counts_went_back", "a Redis command count went down in the window (a restart, or CONFIG RESETSTAT): its figures are too low");
+        }
+
+        return new LoadReport
+        {
+            Scenario = options.Scenario,
+            Idle = options.Idle,
+            IdleCost = options.IdleCost,
+            RunId = run.RunId,
+            Connections = options.Connections,
+            Connected = connected,
+            Nodes = options.Urls.Count,
+            Rooms = options.Rooms,
+            RoomsPerConnection = options.RoomsPerConnection,
+            Senders = options.Holds ? 0 : options.Senders,
+            Users = options.UserCount,
+            MintedTokens = options.SigningKey is not null,
+            Rate = options.Holds ? 0 : options.Rate ?? 0,
+            InFlightLimit = options.Rate is null && !options.Holds ? options.InFlight : 0,
+            DurationSeconds = options.DurationSeconds,
+            WarmupSeconds = options.WarmupSeconds,
+            Size = options.Size,
+            Errors = run.Errors.Total,
+            ErrorCounts = run.Errors.Counts,
+            ErrorDetails = run.Errors.Details,
+            Redis = redis,
+        };
+    }
 }

@@ -8,7 +8,7 @@ namespace Chattorum.Tests.Unit.LoadTest;
 public sealed class ReceiverTests : IDisposable
 {
     private const string RunId = "a1b2c3";
-    private readonly RunContext _run = new(RunId, senderCount: 2);
+    private readonly RunContext _run = new(RunId, new RoomLayout(rooms: 1, roomsPerConnection: 1, senders: 2));
     private readonly List<byte[]> _sent = [];
 
     public ReceiverTests() => _run.Window.Set(0, long.MaxValue);
@@ -28,8 +28,8 @@ public sealed class ReceiverTests : IDisposable
 
     private Receiver Joined(Sender? sender = null)
     {
-        var receiver = new Receiver(0, 0, _run) { Sender = sender };
-        Feed(receiver, """{"type":"welcome","user":"u","limits":{}}""", """{"type":"joined","room":"lt-a1b2c3-0","members":["u"],"history":0,"cid":"j"}""");
+        var receiver = new Receiver(0, _run) { Sender = sender };
+        Feed(receiver, """{"type":"welcome","user":"u","limits":{}}""", """{"type":"joined","room":"lt-a1b2c3-0","members":["u"],"history":0,"cid":"j0"}""");
         Assert.True(receiver.Welcomed.IsCompletedSuccessfully);
         Assert.True(receiver.Joined.IsCompletedSuccessfully);
         return receiver;
@@ -49,10 +49,10 @@ public sealed class ReceiverTests : IDisposable
             Assert.Equal(3, receiver.Received);
             Assert.Equal(3, receiver.Measured);
             Assert.Equal((2L, 1L), (receiver.TrackerOf(0)!.Distinct, receiver.TrackerOf(1)!.Distinct));
-            Assert.Equal(0, receiver.Order.Regressions);
+            Assert.Equal(0, receiver.Orders[0].Regressions);
         }
 
-        Assert.Equal(single.Order.Hash, batched.Order.Hash);
+        Assert.Equal(single.Orders[0].Hash, batched.Orders[0].Hash);
         Assert.Equal(6, LatencySummary.From(_run.Latency.Snapshot()).Count);
         Assert.Equal(0, _run.Errors.Total);
     }
@@ -69,10 +69,10 @@ public sealed class ReceiverTests : IDisposable
     [Fact]
     public void The_history_after_joined_is_skipped_even_in_the_same_frame()
     {
-        var receiver = new Receiver(0, 0, _run);
+        var receiver = new Receiver(0, _run);
         Feed(receiver, """{"type":"welcome","user":"u","limits":{}}""");
         Feed(receiver, string.Join('\n',
-            """{"type":"joined","room":"lt-a1b2c3-0","members":["u"],"history":3,"cid":"j"}""",
+            """{"type":"joined","room":"lt-a1b2c3-0","members":["u"],"history":3,"cid":"j0"}""",
             Message(0, 1, "1-0"),
             """{"type":"presence","room":"lt-a1b2c3-0","user":"v","event":"joined"}""",
             Message(0, 2, "1-1", runId: "ffffff")));
@@ -93,7 +93,7 @@ public sealed class ReceiverTests : IDisposable
             """{"type":"message","room":"r","user":"StockBot","text":"AAPL.US quote is $93.42 per share","ts":1,"id":"1-1"}""",
             Message(0, 1, "1-2"));
         Assert.Equal(1, receiver.Received);
-        Assert.Equal(1, receiver.Order.Count);
+        Assert.Equal(1, receiver.Orders[0].Count);
         Assert.Equal(0, _run.Errors.Total);
     }
 
@@ -113,7 +113,7 @@ public sealed class ReceiverTests : IDisposable
     {
         var receiver = Joined();
         Feed(receiver, Message(0, 1, "10-0"), Message(0, 2, "9-5"));
-        Assert.Equal(1, receiver.Order.Regressions);
+        Assert.Equal(1, receiver.Orders[0].Regressions);
     }
 
     [Fact]
@@ -156,8 +156,8 @@ public sealed class ReceiverTests : IDisposable
     [Fact]
     public void An_error_answering_the_join_fails_it()
     {
-        var receiver = new Receiver(0, 0, _run);
-        Feed(receiver, """{"type":"welcome","user":"u","limits":{}}""", """{"type":"error","code":"unavailable","message":"x","frame":"join","cid":"j"}""");
+        var receiver = new Receiver(0, _run);
+        Feed(receiver, """{"type":"welcome","user":"u","limits":{}}""", """{"type":"error","code":"unavailable","message":"x","frame":"join","cid":"j0"}""");
         Assert.True(receiver.Joined.IsFaulted);
         Assert.Contains("unavailable", receiver.Joined.Exception!.InnerException!.Message, StringComparison.Ordinal);
     }
@@ -179,7 +179,7 @@ public sealed class ReceiverTests : IDisposable
     [Fact]
     public void A_close_fails_a_pending_join_and_is_an_error()
     {
-        var receiver = new Receiver(0, 0, _run);
+        var receiver = new Receiver(0, _run);
         receiver.OnClosed("the server closed it: 1008 slow consumer");
         Assert.True(receiver.ClosedUnexpectedly);
         Assert.True(receiver.Welcomed.IsFaulted);

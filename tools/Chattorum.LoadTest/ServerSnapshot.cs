@@ -1,0 +1,18 @@
+using System.Diagnostics;
+
+namespace Chattorum.LoadTest;
+
+/// <summary>
+/// The servers at one moment: each <c>--pids</c> process's CPU time and memory, and the Redis servers' command
+/// counts (<c>--redis</c>; null without); and the load tool's own. Two of them bound a measured window.
+/// </summary>
+internal sealed record ServerSnapshot(ProcessSample[] Processes, CommandStats? Redis, ToolSample Tool, long Timestamp)
+{
+    public static async Task<ServerSnapshot> TakeAsync(LoadOptions options, CancellationToken cancellationToken)
+    {
+        var redis = options.RedisEndpoints.Count > 0
+            ? await RedisStatsReader.ReadAsync(options.RedisEndpoints, cancellationToken).ConfigureAwait(false)
+            : null;
+        return new ServerSnapshot([.. options.Pids.Select(ProcessSampler.Sample)], redis, ToolSample.Take(), Stopwatch.GetTimestamp());
+    }
+}
