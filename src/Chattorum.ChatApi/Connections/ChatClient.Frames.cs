@@ -48,6 +48,8 @@ public sealed partial class ChatClient
             case ClientFrameType.Leave:
                 Leave(frame);
                 break;
+            case ClientFrameType.Send when _services.Backlog.IsBehind:
+                return HoldThenSendAsync(frame);
             case ClientFrameType.Send:
                 using (ChatTelemetry.StartFrame("send", frame.Room))
                 {
@@ -108,6 +110,38 @@ public sealed partial class ChatClient
         {
             // The hub already dropped this connection (and retired): the leave is done.
             Reply(ServerFrameWriter.Current.Left(frame.Room!, frame.Cid));
+        }
+    }
+
+    /// <summary>
+    /// The node is behind: the send waits (and with it this client's reader, so its next frames stay in its
+    /// socket) until the node's backlog is down to its low-water mark, then goes on; after
+    /// <see cref="ChatLimits.MaxSendHold"/> it is refused with <c>busy</c>.
+    /// </summary>
+    private async ValueTask HoldThenSendAsync(ClientFrame frame)
+    {
+        var started = _services.Time.GetTimestamp();
+        var drained = _services.Backlog.WhenDrainedAsync();
+        try
+        {
+            await drained.WaitAsync(ChatLimits.MaxSendHold, _services.Time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _metrics.SendHeld(_services.Time.GetElapsedTime(started));
+            Reply(new FrameError(ErrorCodes.Busy, "the server is busy: the message was not accepted; send it again", "send", frame.Cid));
+            return;
+        }
+
+        _metrics.SendHeld(_services.Time.GetElapsedTime(started));
+        if (IsClosed)
+        {
+            return;
+        }
+
+        using (ChatTelemetry.StartFrame("send", frame.Room))
+        {
+            Send(frame);
         }
     }
 
@@ -206,7 +240,7 @@ public sealed partial class ChatClient
     {
         if (TryEnqueue(frame) == EnqueueResult.Full)
         {
-            Close(WebSocketCloseStatus.PolicyViolation, "slow consumer: send queue full", drain: false);
+            Close(WebSocketCloseStatus.PolicyViolation, QueueLimitReason, drain: false);
             _metrics.SlowConsumerDisconnected();
         }
     }
