@@ -75,9 +75,18 @@ public sealed class ChatEndpoint(
     /// </summary>
     public static void LimitSendBuffer(IFeatureCollection features)
     {
-        if (features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        if (features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
+        {
+            return;
+        }
+
+        try
         {
             socket.SendBufferSize = ChatLimits.SocketSendBufferBytes;
+        }
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // The peer is already gone: the WebSocket will find out at once.
         }
     }
 
