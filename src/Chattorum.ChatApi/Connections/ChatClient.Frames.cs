@@ -129,7 +129,9 @@ public sealed partial class ChatClient
         catch (TimeoutException)
         {
             _metrics.SendHeld(_services.Time.GetElapsedTime(started));
-            Reply(new FrameError(ErrorCodes.Busy, "the server is busy: the message was not accepted; send it again", "send", frame.Cid));
+
+            // After the acks of the sends before it, like every answer to a send.
+            _acked = ReplyAfterAsync(Rejection(new FrameError(ErrorCodes.Busy, "the server is busy: the message was not accepted; send it again", "send", frame.Cid)), _acked);
             return;
         }
 
@@ -223,6 +225,12 @@ public sealed partial class ChatClient
         }
 
         // Redis answers in order, but the answers' continuations run in parallel: keep the acks in send order.
+        await earlierAcks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Reply(reply);
+    }
+
+    private async Task ReplyAfterAsync(byte[] reply, Task earlierAcks)
+    {
         await earlierAcks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Reply(reply);
     }

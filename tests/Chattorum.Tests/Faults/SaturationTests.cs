@@ -8,12 +8,17 @@ using static Chattorum.Tests.Support.ChatTestClient;
 
 namespace Chattorum.Tests.Faults;
 
+/// <summary>Saturation runs alone: it pins its nodes to one CPU, and the rest of the suite would only add noise to both.</summary>
+[CollectionDefinition(nameof(SaturationTests), DisableParallelization = true)]
+public sealed class SaturationCollection;
+
 /// <summary>
 /// The two-node saturation scenario of BENCHMARKS.md, smaller: two node processes and Redis pinned to one CPU,
 /// senders as fast as acks allow, so that the nodes fall behind. They must slow the senders, not drop the
 /// readers: no connection closed, nothing lost or reordered. A client that stops reading in the same room
 /// meanwhile must still be gone within 15 s.
 /// </summary>
+[Collection(nameof(SaturationTests))]
 public class SaturationTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan DropBound = TimeSpan.FromSeconds(15);

@@ -173,6 +173,13 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     public void ResumeReading() => Interlocked.Exchange(ref _paused, null)?.TrySetResult();
 
+    /// <summary>
+    /// A pause before each read of the socket, which takes at most what the socket holds (a few KiB for a client
+    /// of <see cref="ConnectRawAsync"/>): a client with little bandwidth, that reads slowly but steadily (null:
+    /// as fast as it can).
+    /// </summary>
+    public TimeSpan? ReadPause { get; set; }
+
     public string NextCid() => $"{Name}-{Interlocked.Increment(ref _nextCid)}";
 
     public Task SendAsync(object frame) => SendRawAsync(JsonSerializer.SerializeToUtf8Bytes(frame));
@@ -389,6 +396,11 @@ public sealed class ChatTestClient : IAsyncDisposable
 
                 do
                 {
+                    if (ReadPause is { } pause)
+                    {
+                        await Task.Delay(pause);
+                    }
+
                     result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), CancellationToken.None);
                     count += result.Count;
                 }
