@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
 using Chattorum.ChatApi.Accounts;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Chattorum.ChatApi.Connections;
 using Chattorum.ChatApi.Protocol;
 
@@ -64,8 +66,29 @@ public sealed class ChatEndpoint(
         return new Admission(user, StatusCodes.Status101SwitchingProtocols, "");
     }
 
-    /// <summary>Runs an accepted connection until it closes.</summary>
-    public Task RunAsync(WebSocket socket, string user) => new ChatClient(socket, user, services).RunAsync();
+    /// <summary>Runs an accepted connection until it closes; <paramref name="abortTransport"/> cuts it under the WebSocket.</summary>
+    public Task RunAsync(WebSocket socket, string user, Action abortTransport) => new ChatClient(socket, user, services, abortTransport).RunAsync();
+
+    /// <summary>
+    /// Gives an accepted chat socket a fixed, modest send buffer (<see cref="ChatLimits.SocketSendBufferBytes"/>), so that
+    /// a client that stops reading blocks our writes within a second instead of after megabytes of auto-tuned buffer.
+    /// </summary>
+    public static void LimitSendBuffer(IFeatureCollection features)
+    {
+        if (features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
+        {
+            return;
+        }
+
+        try
+        {
+            socket.SendBufferSize = ChatLimits.SocketSendBufferBytes;
+        }
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // The peer is already gone: the WebSocket will find out at once.
+        }
+    }
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -97,7 +120,8 @@ public sealed class ChatEndpoint(
         // The handshake is done: the request's headers (the token among them) would otherwise stay in memory for
         // as long as the connection lives.
         request.Headers.Clear();
-        await RunAsync(socket, admission.User!).ConfigureAwait(false);
+        LimitSendBuffer(context.Features);
+        await RunAsync(socket, admission.User!, context.Abort).ConfigureAwait(false);
     }
 
     private static string? BearerToken(string? authorization) =>

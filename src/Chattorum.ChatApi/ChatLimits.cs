@@ -13,12 +13,68 @@ public static class ChatLimits
     public const int MaxJsonDepth = 8;
 
     /// <summary>
-    /// Frames queued for one client before it counts as a slow consumer and is disconnected. A busy room sends a
-    /// client thousands of messages a second, and its writer joins what is queued into one write; 1,024 frames
-    /// lets a healthy client ride out a pause of a few hundred milliseconds (a GC, a busy core), where 256 dropped
-    /// receivers that were keeping up (BENCHMARKS.md). A full queue holds references to shared frames: 16 KiB.
+    /// Frames of a client's queue that count towards its node's backlog (<see cref="BacklogHighWaterPerConnection"/>),
+    /// and past which a client whose writer is stalled on the socket (<see cref="WriteStallTimeout"/>) is dropped at
+    /// its next frame. This was the queue's hard limit: a node that fell behind (two nodes and Redis on one core)
+    /// once dropped 99 of its 100 receivers, which were reading as fast as TCP let them, when their queues reached
+    /// 1,024 frames (140 ms at 7,300 messages a second). A long queue says the node is behind, not the client.
     /// </summary>
-    public const int SendQueueCapacity = 1_024;
+    public const int SendQueueSoftCapacity = 1_024;
+
+    /// <summary>
+    /// Hard limits of one client's queue, in frames and bytes: reaching either drops the client (1008, counted and
+    /// logged). They only bound memory: a node that is behind pushes back on its senders long before (see
+    /// <see cref="BacklogHighWaterPerConnection"/>), and a client that stopped reading is dropped when its writes
+    /// stall. 32,768 frames are 4.5 s of a saturated room (7,300 messages a second per client) and 512 KiB of
+    /// references; 8 MiB are 44 s of the longest messages at 95 a second. The frames are shared with the room's
+    /// other members.
+    /// </summary>
+    public const int SendQueueMaxFrames = 32_768;
+
+    public const long SendQueueMaxBytes = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// A socket write blocked this long means the client stopped reading (its socket and ours are full): it is
+    /// dropped, its transport aborted, as a close frame could not get through. Measured: a client with a 4 KiB
+    /// receive buffer that stops reading, in a room 12 senders fill with 95 two-KB messages a second, fills
+    /// <see cref="SocketSendBufferBytes"/> and the transport's pipe in about a second and is gone 6 s after it
+    /// stopped (the bar is 15 s); in the two-node saturation benchmark, 5.6 to 5.9 s. A client that reads, even
+    /// slowly, has no write blocked for long: the send buffer is a fraction of a second of a busy room's traffic.
+    /// </summary>
+    public static readonly TimeSpan WriteStallTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often one sweep per node looks for writes blocked past <see cref="WriteStallTimeout"/>; no timer per connection.</summary>
+    public static readonly TimeSpan StallSweepInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Send buffer of every accepted chat socket. Left to the kernel, a loopback socket's buffer auto-tunes to
+    /// 4 MiB: a client that stopped reading had 2.8 MB (15 s of its room's traffic, measured with <c>ss -tmi</c>)
+    /// pending on it before a single write of ours blocked, so nothing could tell it had stopped. At 64 KiB (the
+    /// kernel doubles it for its bookkeeping) 100 KB are pending when the write blocks; that is still 60 ms of a
+    /// saturated client's traffic (7,300 messages a second), and the saturation benchmark lost no throughput.
+    /// </summary>
+    public const int SocketSendBufferBytes = 64 * 1024;
+
+    /// <summary>
+    /// Back-pressure: when the node's backlog (frames queued to its clients, each queue counted up to
+    /// <see cref="SendQueueSoftCapacity"/>, so one stalled client cannot raise it alone) passes this many frames
+    /// per open connection (and at least <see cref="BacklogHighWaterFloor"/>), the node is behind: its readers hold
+    /// <c>send</c> frames until the backlog is down to half. Senders see slower acks; readers lose nothing. 256
+    /// frames are 35 ms of a saturated room (7,300 messages a second): the mark is where a node's writers have
+    /// fallen behind, not where they take a busy moment. In the two-node saturation benchmark on one shared core the
+    /// sampled backlog peaked at 5,800 frames with 200 connections and 24,000 with 400, under the mark: the
+    /// writers kept up (the latency is in Redis, the hubs and the load tool) and no send was held.
+    /// </summary>
+    public const int BacklogHighWaterPerConnection = 256;
+
+    /// <summary>The least high-water mark, so that on a node with a few connections one stalled client (at most 1,024) never holds the others' sends.</summary>
+    public const int BacklogHighWaterFloor = 4 * SendQueueSoftCapacity;
+
+    /// <summary>
+    /// Longest a <c>send</c> is held while the node is behind; it is then refused with <c>busy</c> (not stored:
+    /// send it again). A node that cannot drain its backlog in this long has a problem no wait fixes.
+    /// </summary>
+    public static readonly TimeSpan MaxSendHold = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Largest WebSocket frame the server writes by joining queued frames (with newlines); a single frame larger

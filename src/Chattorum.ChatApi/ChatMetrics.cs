@@ -20,6 +20,9 @@ public sealed class ChatMetrics
     private readonly Counter<long> _framesSent;
     private readonly Counter<long> _bytesSent;
     private readonly Counter<long> _slowConsumers;
+    private readonly Counter<long> _stalledAborts;
+    private readonly Counter<long> _queueLimits;
+    private readonly Histogram<double> _sendsHeld;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _fanOut;
@@ -30,7 +33,7 @@ public sealed class ChatMetrics
     private readonly Counter<long> _catchUps;
     private readonly Counter<long> _nodesSwept;
 
-    public ChatMetrics(IMeterFactory meterFactory, Connections.ChatConnections connections)
+    public ChatMetrics(IMeterFactory meterFactory, Connections.ChatConnections connections, Connections.SendBacklog backlog)
     {
         var meter = meterFactory.Create(MeterName);
         _connections = meter.CreateUpDownCounter<long>("chat.connections", "{connection}", "Open WebSocket connections");
@@ -39,7 +42,10 @@ public sealed class ChatMetrics
         _delivered = meter.CreateCounter<long>("chat.messages.delivered", "{message}", "Chat messages queued to receivers");
         _framesSent = meter.CreateCounter<long>("chat.frames.sent", "{frame}", "WebSocket frames written to clients; one carries every message queued for its client at the time");
         _bytesSent = meter.CreateCounter<long>("chat.bytes.sent", "By", "Payload bytes written to clients");
-        _slowConsumers = meter.CreateCounter<long>("chat.clients.slow_disconnects", "{connection}", "Connections dropped because their send queue was full");
+        _slowConsumers = meter.CreateCounter<long>("chat.clients.slow_disconnects", "{connection}", "Connections a room dropped with 1008: their writes had stalled, or their send queue reached its hard limit");
+        _stalledAborts = meter.CreateCounter<long>("chat.clients.stalled_aborts", "{connection}", "Connections aborted because a write to them was blocked past the stall timeout (they stopped reading)");
+        _queueLimits = meter.CreateCounter<long>("chat.send_queue.limit_reached", "{connection}", "Send queues that reached their hard limit while their writes went through (the node far behind)");
+        _sendsHeld = meter.CreateHistogram("chat.sends.held.duration", "s", "Time a send frame waited because the node was behind (back-pressure on senders)", advice: SecondsBuckets);
         _rateLimited = meter.CreateCounter<long>("chat.frames.rate_limited", "{frame}", "Client frames refused by the per-connection rate limit");
         _rejected = meter.CreateCounter<long>("chat.frames.rejected", "{frame}", "Client frames refused as invalid, by error code");
         _fanOut = meter.CreateHistogram("chat.fanout.duration", "s", "Time a hub takes to queue one message to every member on this node", advice: SecondsBuckets);
@@ -50,6 +56,7 @@ public sealed class ChatMetrics
         _catchUps = meter.CreateCounter<long>("chat.catchups", "{read}", "Stream reads of a room hub catching up, by reason (reconnected, gap, quiettail)");
         _nodesSwept = meter.CreateCounter<long>("chat.presence.nodes_swept", "{node}", "Dead chat nodes whose members this node swept out of their rooms");
         meter.CreateObservableGauge("chat.send_queue.depth", connections.QueuedFrames, "{frame}", "Frames waiting in the send queues of this node's connections");
+        meter.CreateObservableGauge("chat.send_queue.backlog", () => backlog.Frames, "{frame}", "The node's backlog: queued frames, each queue counted up to its soft capacity; over the high-water mark, sends are held");
     }
 
     public void ConnectionOpened() => _connections.Add(1);
@@ -88,6 +95,12 @@ public sealed class ChatMetrics
     }
 
     public void SlowConsumerDisconnected() => _slowConsumers.Add(1);
+
+    public void StalledWriterAborted() => _stalledAborts.Add(1);
+
+    public void SendQueueLimitReached() => _queueLimits.Add(1);
+
+    public void SendHeld(TimeSpan waited) => _sendsHeld.Record(waited.TotalSeconds);
 
     public void FrameRateLimited() => _rateLimited.Add(1);
 

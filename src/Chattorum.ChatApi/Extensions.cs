@@ -45,6 +45,9 @@ public static class Extensions
         services.AddSingleton<QuietRoomChecks>();
         services.AddSingleton<RoomHubs>();
         services.AddSingleton<ChatConnections>();
+        services.AddSingleton<SendBacklog>();
+        services.AddSingleton<StalledWriterSweep>();
+        services.AddHostedService(provider => provider.GetRequiredService<StalledWriterSweep>());
         services.AddSingleton<ChatServices>();
         services.AddSingleton<FixedWindowLimiter>();
         builder.AddBrokerConnection(whenDown: HealthStatus.Degraded);

@@ -48,6 +48,8 @@ public sealed partial class ChatClient
             case ClientFrameType.Leave:
                 Leave(frame);
                 break;
+            case ClientFrameType.Send when _services.Backlog.IsBehind:
+                return HoldThenSendAsync(frame);
             case ClientFrameType.Send:
                 using (ChatTelemetry.StartFrame("send", frame.Room))
                 {
@@ -108,6 +110,40 @@ public sealed partial class ChatClient
         {
             // The hub already dropped this connection (and retired): the leave is done.
             Reply(ServerFrameWriter.Current.Left(frame.Room!, frame.Cid));
+        }
+    }
+
+    /// <summary>
+    /// The node is behind: the send waits (and with it this client's reader, so its next frames stay in its
+    /// socket) until the node's backlog is down to its low-water mark, then goes on; after
+    /// <see cref="ChatLimits.MaxSendHold"/> it is refused with <c>busy</c>.
+    /// </summary>
+    private async ValueTask HoldThenSendAsync(ClientFrame frame)
+    {
+        var started = _services.Time.GetTimestamp();
+        var drained = _services.Backlog.WhenDrainedAsync();
+        try
+        {
+            await drained.WaitAsync(ChatLimits.MaxSendHold, _services.Time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _metrics.SendHeld(_services.Time.GetElapsedTime(started));
+
+            // After the acks of the sends before it, like every answer to a send.
+            _acked = ReplyAfterAsync(Rejection(new FrameError(ErrorCodes.Busy, "the server is busy: the message was not accepted; send it again", "send", frame.Cid)), _acked);
+            return;
+        }
+
+        _metrics.SendHeld(_services.Time.GetElapsedTime(started));
+        if (IsClosed)
+        {
+            return;
+        }
+
+        using (ChatTelemetry.StartFrame("send", frame.Room))
+        {
+            Send(frame);
         }
     }
 
@@ -193,6 +229,12 @@ public sealed partial class ChatClient
         Reply(reply);
     }
 
+    private async Task ReplyAfterAsync(byte[] reply, Task earlierAcks)
+    {
+        await earlierAcks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Reply(reply);
+    }
+
     private void Reply(in FrameError error) => Reply(Rejection(error));
 
     /// <summary>The error frame for a refused client frame, counted.</summary>
@@ -206,7 +248,7 @@ public sealed partial class ChatClient
     {
         if (TryEnqueue(frame) == EnqueueResult.Full)
         {
-            Close(WebSocketCloseStatus.PolicyViolation, "slow consumer: send queue full", drain: false);
+            Close(WebSocketCloseStatus.PolicyViolation, QueueLimitReason, drain: false);
             _metrics.SlowConsumerDisconnected();
         }
     }

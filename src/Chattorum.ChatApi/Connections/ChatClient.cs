@@ -7,8 +7,8 @@ namespace Chattorum.ChatApi.Connections;
 
 /// <summary>
 /// One WebSocket connection: a reader loop that handles the client's frames, a writer loop that drains
-/// a bounded send queue, and a close that either side can start. Hubs only ever queue to it; a client
-/// whose queue is full is dropped rather than waited for.
+/// a send queue, and a close that either side can start. Hubs only ever queue to it; a client whose writes
+/// stall (it stopped reading) is dropped rather than waited for (ChatClient.Stall.cs).
 /// </summary>
 public sealed partial class ChatClient : IRoomMember, IDisposable
 {
@@ -17,14 +17,16 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     private readonly RoomHubs _hubs;
     private readonly ChatMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly SendQueue _sendQueue = new(ChatLimits.SendQueueCapacity);
+    private readonly SendQueue _sendQueue;
+    private readonly Action? _abortTransport;
 
     // Made when a close starts and cancelled CloseTimeout later: a send or receive still pending then fails, as
     // the socket is aborted.
     private CancellationTokenSource? _closeDeadline;
     private CloseRequest? _close;
 
-    public ChatClient(WebSocket socket, string user, ChatServices services)
+    /// <param name="abortTransport">Cuts the connection under the WebSocket (a close frame cannot reach a client that stopped reading).</param>
+    public ChatClient(WebSocket socket, string user, ChatServices services, Action? abortTransport = null)
     {
         _socket = socket;
         User = user;
@@ -32,6 +34,8 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         _hubs = services.Hubs;
         _metrics = services.Metrics;
         _logger = services.Logger;
+        _sendQueue = new SendQueue(services.Backlog);
+        _abortTransport = abortTransport;
         _rate = new TokenBucket(services.Options.RateBurst, services.Options.RatePerSecond, services.Time);
     }
 
@@ -44,14 +48,28 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     /// <summary>Why the connection is closing, once it is.</summary>
     public WebSocketCloseStatus? CloseStatus => Volatile.Read(ref _close)?.Status;
 
+    public string? CloseReason => Volatile.Read(ref _close)?.Reason;
+
+    /// <summary>
+    /// Queues the frame. Full when the client is a slow consumer: its queue is past its soft capacity and its
+    /// writer has been blocked on the socket for <see cref="ChatLimits.WriteStallTimeout"/> (it stopped reading;
+    /// its transport is aborted at once), or the queue is at a hard limit. A long queue whose writes go through
+    /// is the node being behind, not the client: it is queued, and the node pushes back on its senders.
+    /// </summary>
     public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame)
     {
-        if (_sendQueue.TryWrite(frame))
+        switch (_sendQueue.TryWrite(frame, out var depth))
         {
-            return EnqueueResult.Queued;
+            case QueueWrite.Queued when depth > _sendQueue.SoftCapacity && AbortIfStalled(_services.Time.GetTimestamp()):
+                return EnqueueResult.Full;
+            case QueueWrite.Queued:
+                return EnqueueResult.Queued;
+            case QueueWrite.OverLimit when !IsClosed:
+                OnQueueLimit();
+                return EnqueueResult.Full;
+            default:
+                return EnqueueResult.Closed;
         }
-
-        return IsClosed ? EnqueueResult.Closed : EnqueueResult.Full;
     }
 
     /// <summary>
@@ -76,6 +94,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     public async Task RunAsync()
     {
         _services.Connections.Add(this);
+        _services.Backlog.Opened();
         _metrics.ConnectionOpened();
         TryEnqueue(ServerFrameWriter.Current.Welcome(User, _services.Options));
         var writing = WriteLoopAsync();
@@ -94,6 +113,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
 
             _rooms.Clear();
             _metrics.ConnectionClosed();
+            _services.Backlog.Closed();
             _services.Connections.Remove(this);
             Dispose();
         }
@@ -112,13 +132,18 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
             var close = Volatile.Read(ref _close)!;
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await _socket.CloseOutputAsync(close.Status, close.Reason, CancellationToken.None).ConfigureAwait(false);
+                await TimedWriteAsync(_socket.CloseOutputAsync(close.Status, close.Reason, CancellationToken.None)).ConfigureAwait(false);
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             LogSendFailed(_logger, User, exception.Message);
             _socket.Abort();
+        }
+        finally
+        {
+            // Whatever was not sent will not be: the node's backlog no longer counts it.
+            queue.Discard();
         }
     }
 
@@ -181,7 +206,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
     private ValueTask SendAsync(ReadOnlyMemory<byte> frame)
     {
         _metrics.FrameSent(frame.Length);
-        return _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        return TimedWrite(frame);
     }
 
     private async Task ReadLoopAsync()

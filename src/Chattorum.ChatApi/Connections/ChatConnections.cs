@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 
 namespace Chattorum.ChatApi.Connections;
 
-/// <summary>The open connections of this node, so that shutdown can say goodbye to each.</summary>
+/// <summary>The open connections of this node, so that shutdown can say goodbye to each and the stall sweep can look at each.</summary>
 public sealed class ChatConnections
 {
     private readonly ConcurrentDictionary<ChatClient, byte> _open = new();
@@ -20,6 +20,18 @@ public sealed class ChatConnections
         }
 
         return queued;
+    }
+
+    /// <summary>The open connections, without taking a snapshot (the sweep walks them every second).</summary>
+    public IEnumerable<ChatClient> Open
+    {
+        get
+        {
+            foreach (var pair in _open)
+            {
+                yield return pair.Key;
+            }
+        }
     }
 
     public void Add(ChatClient client) => _open.TryAdd(client, 0);

@@ -8,6 +8,7 @@ namespace Chattorum.ChatApi.Connections;
 public sealed record ChatServices(
     RoomHubs Hubs,
     ChatConnections Connections,
+    SendBacklog Backlog,
     IRoomBackplane Backplane,
     CommandPublisher Commands,
     FixedWindowLimiter Limiter,

@@ -16,4 +16,7 @@ public static class ErrorCodes
     public const string BadCommand = "bad_command";
     public const string UnknownCommand = "unknown_command";
     public const string BotUnreachable = "bot_unreachable";
+
+    /// <summary>The node was behind for longer than a send may wait: the message was not stored.</summary>
+    public const string Busy = "busy";
 }

@@ -36,8 +36,9 @@ public sealed partial class ChatListener(ConnectionDelegate next, ChatEndpoint e
             return;
         }
 
+        ChatEndpoint.LimitSendBuffer(connection.Features);
         using var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), ChatEndpoint.SocketOptions);
-        await endpoint.RunAsync(socket, user).ConfigureAwait(false);
+        await endpoint.RunAsync(socket, user, connection.Abort).ConfigureAwait(false);
         if (socket.State != WebSocketState.Closed)
         {
             await EndAsync(connection).ConfigureAwait(false);

@@ -6,15 +6,25 @@ namespace Chattorum.ChatApi.Upgrade;
 /// <summary>
 /// A connection's transport as the stream a WebSocket runs on. A zero-byte read waits for data without taking
 /// any, so an idle connection holds no buffer. Disposing it wakes a pending read or flush (the WebSocket was
-/// aborted); the connection itself is closed by whoever owns it.
+/// aborted) and ends every later read; the connection itself is closed by whoever owns it.
 /// </summary>
 public sealed class TransportStream(IDuplexPipe transport) : Stream
 {
+    private volatile bool _disposed;
+
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
+        // Disposed: the end of the stream. A zero-byte read woken by the disposal returns 0 as well, which the
+        // WebSocket takes for "data is there": its next read must not wait again, or the reader of an aborted
+        // connection waits for as long as the peer keeps the connection open (a client that stopped reading did).
+        if (_disposed)
+        {
+            return 0;
+        }
+
         var result = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
         var buffer = result.Buffer;
-        if (buffer.IsEmpty || destination.IsEmpty)
+        if (buffer.IsEmpty || destination.IsEmpty || _disposed)
         {
             // Empty: the peer is gone (or the read was cancelled). A zero-byte read: data is there, keep it.
             transport.Input.AdvanceTo(buffer.Start);
@@ -49,6 +59,7 @@ public sealed class TransportStream(IDuplexPipe transport) : Stream
     {
         if (disposing)
         {
+            _disposed = true;
             transport.Input.CancelPendingRead();
             transport.Output.CancelPendingFlush();
         }

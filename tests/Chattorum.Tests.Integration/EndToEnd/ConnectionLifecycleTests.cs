@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using Chattorum.Tests.Support;
 using Chattorum.ChatApi.Connections;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.Tests.Integration.Support;
@@ -51,6 +52,28 @@ public class ConnectionLifecycleTests
         Assert.False(hubs.TryGet("churn", out _));
         Assert.Equal(0, hubs.Count);
         await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_that_never_answers_a_close_is_cut_off_and_forgotten(bool afterAnotherRequest)
+    {
+        await using var server = await ChatServer.StartAsync();
+        var connections = server.Get<ChatConnections>();
+        await using var client = await ConnectRawAsync(server, "deaf", afterAnotherRequest);
+        Assert.Equal(1, connections.Count);
+
+        // A frame over the limit: the server closes with 1009 and waits for an answer that never comes, as the
+        // client reads nothing more. The close deadline aborts the socket, and the connection ends for good
+        // (the reader of an aborted socket once waited below HTTP for as long as the peer kept the connection).
+        client.PauseReading();
+        await client.SendTextAsync(new string('x', Chattorum.ChatApi.ChatLimits.MaxFrameBytes + 1));
+        await Eventually.EqualAsync(0, () => Task.FromResult(connections.Count));
+
+        client.ResumeReading();
+        var (status, _) = await client.WaitClosedAsync();
+        Assert.True(status is null or WebSocketCloseStatus.MessageTooBig, $"closed with {status}");
     }
 
     [Fact]

@@ -6,12 +6,15 @@ using System.Threading.Channels;
 
 namespace Chattorum.Tests.Integration.Support;
 
-/// <summary>A real <see cref="ClientWebSocket"/> that collects every frame the server sends, in order.</summary>
+/// <summary>
+/// A real client WebSocket (a <see cref="ClientWebSocket"/>, or one over a socket of its own, see
+/// <see cref="ConnectRawAsync"/>) that collects every frame the server sends, in order.
+/// </summary>
 public sealed class ChatTestClient : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
-    private readonly ClientWebSocket _socket;
+    private readonly WebSocket _socket;
     private readonly Channel<JsonElement> _frames = Channel.CreateUnbounded<JsonElement>();
 
     // Acks answer sends and race the messages themselves, so they are kept apart from the room's stream.
@@ -22,7 +25,10 @@ public sealed class ChatTestClient : IAsyncDisposable
     private HttpMessageInvoker? _invoker;
     private int _nextCid;
 
-    private ChatTestClient(ClientWebSocket socket, string name, bool read)
+    // Set while reading is paused: the receive loop waits on it before its next read.
+    private volatile TaskCompletionSource? _paused;
+
+    private ChatTestClient(WebSocket socket, string name, bool read)
     {
         _socket = socket;
         Name = name;
@@ -77,7 +83,102 @@ public sealed class ChatTestClient : IAsyncDisposable
         return new ChatTestClient(client, name, read: false) { _invoker = invoker };
     }
 
+    /// <summary>
+    /// Signs the user up and connects over a socket of its own with a small receive buffer, writing the upgrade by
+    /// hand: as the connection's first request (upgraded below HTTP by the chat listener) or, with
+    /// <paramref name="afterAnotherRequest"/>, after a plain request on the same connection (the HTTP fallback).
+    /// It reads the welcome and goes on reading until <see cref="PauseReading"/>.
+    /// </summary>
+    public static async Task<ChatTestClient> ConnectRawAsync(IChatEndpoint node, string name, bool afterAnotherRequest, int receiveBufferBytes = 4096)
+    {
+        var token = await node.TokenAsync(name);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = receiveBufferBytes, NoDelay = true };
+        try
+        {
+            using var timeout = new CancellationTokenSource(DefaultTimeout);
+            await socket.ConnectAsync(node.BaseUri.Host, node.BaseUri.Port, timeout.Token);
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            var authority = node.BaseUri.Authority;
+            if (afterAnotherRequest)
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: {authority}\r\n\r\n"), timeout.Token);
+                var health = await ReadResponseHeadAsync(stream, timeout.Token);
+                Assert.StartsWith("HTTP/1.1 200", health, StringComparison.Ordinal);
+                await SkipBodyAsync(stream, health, timeout.Token);
+            }
+
+            var key = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"GET /ws HTTP/1.1\r\nHost: {authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+                $"Sec-WebSocket-Key: {key}\r\nAuthorization: Bearer {token}\r\n\r\n"), timeout.Token);
+            var head = await ReadResponseHeadAsync(stream, timeout.Token);
+            Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
+            var webSocket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+            var client = new ChatTestClient(webSocket, name, read: true);
+            var welcome = await client.NextAsync();
+            Assert.Equal("welcome", welcome.GetProperty("type").GetString());
+            return client;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a response's body, of the length its head gives or chunked, so that the next response starts clean.</summary>
+    private static async Task SkipBodyAsync(Stream stream, string head, CancellationToken cancellationToken)
+    {
+        var lines = head.Split("\r\n");
+        if (lines.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) is { } length)
+        {
+            await stream.ReadExactlyAsync(new byte[int.Parse(length["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+            return;
+        }
+
+        var body = new StringBuilder();
+        var one = new byte[1];
+        while (lines.Any(l => l.Equals("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)) && !body.ToString().EndsWith("0\r\n\r\n", StringComparison.Ordinal))
+        {
+            await stream.ReadExactlyAsync(one, cancellationToken);
+            body.Append((char)one[0]);
+        }
+    }
+
+    /// <summary>A response's head, read a byte at a time so that nothing after it is taken.</summary>
+    private static async Task<string> ReadResponseHeadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await stream.ReadAsync(one, cancellationToken) == 0)
+            {
+                throw new IOException($"the connection closed after: {head}");
+            }
+
+            head.Append((char)one[0]);
+        }
+
+        return head.ToString();
+    }
+
     public void StartReading() => _receiving = Task.Run(ReceiveLoopAsync);
+
+    /// <summary>
+    /// Stops reading after the read in progress (whose frames are still taken in): what the server sends from then
+    /// on stays in the sockets until <see cref="ResumeReading"/>.
+    /// </summary>
+    public void PauseReading() => _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResumeReading() => Interlocked.Exchange(ref _paused, null)?.TrySetResult();
+
+    /// <summary>
+    /// A pause before each read of the socket, which takes at most what the socket holds (a few KiB for a client
+    /// of <see cref="ConnectRawAsync"/>): a client with little bandwidth, that reads slowly but steadily (null:
+    /// as fast as it can).
+    /// </summary>
+    public TimeSpan? ReadPause { get; set; }
 
     public string NextCid() => $"{Name}-{Interlocked.Increment(ref _nextCid)}";
 
@@ -288,8 +389,18 @@ public sealed class ChatTestClient : IAsyncDisposable
             {
                 var count = 0;
                 WebSocketReceiveResult result;
+                if (_paused is { } paused)
+                {
+                    await paused.Task;
+                }
+
                 do
                 {
+                    if (ReadPause is { } pause)
+                    {
+                        await Task.Delay(pause);
+                    }
+
                     result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), CancellationToken.None);
                     count += result.Count;
                 }
@@ -329,6 +440,7 @@ public sealed class ChatTestClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ResumeReading();
         try
         {
             await CloseAsync();

@@ -21,6 +21,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>The redis-server process, 0 while it is not running.</summary>
+    public int Pid => _process is { HasExited: false } process ? process.Id : 0;
+
     public static async Task<RedisServer> StartAsync()
     {
         var server = new RedisServer(FreePort.Next());

@@ -12,5 +12,5 @@ public static class TestMeters
 
     public static IMeterFactory Factory { get; } = Services.GetRequiredService<IMeterFactory>();
 
-    public static ChatMetrics Chat(IMeterFactory? factory = null) => new(factory ?? Factory, new ChatConnections());
+    public static ChatMetrics Chat(IMeterFactory? factory = null) => new(factory ?? Factory, new ChatConnections(), new SendBacklog());
 }
