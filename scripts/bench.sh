@@ -27,7 +27,10 @@ common=(--size 100 --warmup 10 --duration 15)
 tool_env=()
 case "$scenario" in
     fanout) nodes=1; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
-    saturation) nodes=1; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
+    # The saturation scenarios also have one client that stops reading a second after its join (4 KiB receive
+    # buffer): the node must drop it within 15 s (5 s of stalled writes, ~6 s in practice, inside the warm-up),
+    # and the run fails if it does not, or if any other connection is closed.
+    saturation) nodes=1; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16 --stopped-readers 1) ;;
     single) nodes=1; tool=(--connections 1 --rooms 1 --senders 1 --rate 20); common=(--size 100 --warmup 30 --duration 15) ;;
     idle) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 50); common=(--warmup 5 --duration 10) ;;
     # What idle connections cost: distinct users in rooms of 5, each in 1 or 3 rooms; 10 s to settle after the
@@ -42,7 +45,7 @@ case "$scenario" in
     # not count as the server's latency. The runtime reads this setting only from the environment.
     many-rooms) nodes=1; tool=(--connections 20000 --users 20000 --rooms 4000 --senders 4000 --rate 1); tool_env=(DOTNET_GCgen0size=0x4000000) ;;
     two-nodes-fanout) nodes=2; tool=(--connections 500 --rooms 1 --senders 5 --rate 20) ;;
-    two-nodes-saturation) nodes=2; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16) ;;
+    two-nodes-saturation) nodes=2; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16 --stopped-readers 1) ;;
     smoke) nodes=2; tool=(--connections 60 --rooms 3 --senders 6 --rate 50 --users 12); common=(--size 100 --warmup 1 --duration 3) ;;
     *)
         echo "usage: scripts/bench.sh fanout|saturation|single|idle|idle-500|idle-4000|idle-500-3rooms|idle-4000-3rooms|many-rooms|two-nodes-fanout|two-nodes-saturation|smoke [load tool options...]" >&2

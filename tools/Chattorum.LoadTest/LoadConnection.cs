@@ -65,14 +65,14 @@ internal sealed class LoadConnection(Receiver receiver) : IDisposable
                     case WebSocketMessageType.Close:
                         if (!_closing)
                         {
-                            Receiver.OnClosed($"the server closed it: {(int?)_socket.CloseStatus} {_socket.CloseStatusDescription}");
+                            Receiver.OnClosed($"the server closed it: {(int?)_socket.CloseStatus} {_socket.CloseStatusDescription}", ((int?)_socket.CloseStatus)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no status");
                             _closing = true;
                             await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
                         }
 
                         return;
                     case WebSocketMessageType.Binary:
-                        Receiver.OnClosed("the server sent a binary frame");
+                        Receiver.OnClosed("the server sent a binary frame", "binary frame");
                         _socket.Abort();
                         return;
                     default:
@@ -85,7 +85,7 @@ internal sealed class LoadConnection(Receiver receiver) : IDisposable
         {
             if (!_closing)
             {
-                Receiver.OnClosed($"lost: {exception.Message}");
+                Receiver.OnClosed($"lost: {exception.Message}", "aborted");
             }
         }
     }

@@ -44,6 +44,9 @@ internal sealed record LoadOptions
     /// <summary>The nodes' <c>Auth:SigningKey</c>: the tool then makes its users' tokens instead of signing them up.</summary>
     public string? SigningKey { get; init; }
 
+    /// <summary>Extra connections (<c>--stopped-readers</c>) that join, read for a second, then stop reading (see <see cref="StoppedReader"/>).</summary>
+    public int StoppedReaders { get; init; }
+
     public bool JsonOnly { get; init; }
 
     /// <summary>A name for the run in its report (<c>--scenario</c>), e.g. the benchmark it stands for.</summary>

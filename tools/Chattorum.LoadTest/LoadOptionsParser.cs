@@ -12,6 +12,8 @@ internal static class LoadOptionsParser
     /// <summary>The rooms one connection may be in (the server's <c>ChatLimits.MaxRoomsPerConnection</c>).</summary>
     public const int MaxRoomsPerConnection = 32;
 
+    public const int MaxStoppedReaders = 1_000;
+
     public const string Usage = """
         Load test for Chattorum chat nodes: many WebSocket clients in rooms, some of them sending; reports
         deliveries a second, latency percentiles, lost, duplicated and reordered messages, and the servers' CPU and memory.
@@ -49,12 +51,18 @@ internal static class LoadOptionsParser
           --idle-cost        no messages: open and join the connections, wait --warmup seconds for it to settle,
                              then measure --duration seconds of idleness: Redis commands a second (with
                              --redis) and each --pids process's CPU, in % of one core
+          --stopped-readers N
+                             N more connections (default 0), each a user of its own with a 4 KiB receive buffer,
+                             not counted as receivers, that join their rooms like the others, read for 1 s and
+                             then stop reading; the report says how long after it stopped the server ended each
+                             one's connection, and the run fails when one is still connected 15 s after it
+                             stopped reading (the bar of a node's slow-reader drop). Not with --idle/--idle-cost
           --json-only        print only the final JSON line
           --scenario NAME    the run's name in its report (default idle, idle-cost, fixed-rate or max-rate)
           --help             this text
 
-        Exit code: 0 when nothing was lost, duplicated or reordered and there were no errors; 1 otherwise;
-        2 for bad arguments.
+        Exit code: 0 when nothing was lost, duplicated or reordered, the server closed no connection (other than
+        the stopped readers', each within 15 s) and there were no errors; 1 otherwise; 2 for bad arguments.
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -90,6 +98,7 @@ internal static class LoadOptionsParser
                 case "--signing-key": options = options with { SigningKey = ParseSigningKey(Value()) }; break;
                 case "--idle": options = options with { Idle = true }; break;
                 case "--idle-cost": options = options with { IdleCost = true }; break;
+                case "--stopped-readers": options = options with { StoppedReaders = Integer(name, Value(), 0, MaxStoppedReaders) }; break;
                 case "--json-only": options = options with { JsonOnly = true }; break;
                 case "--scenario": options = options with { Label = Value() }; break;
                 case "-h" or "--help": return options with { Help = true };
@@ -114,6 +123,11 @@ internal static class LoadOptionsParser
         if (options.Idle && options.IdleCost)
         {
             throw new ArgumentException("--idle and --idle-cost are two different runs: give one");
+        }
+
+        if (options.StoppedReaders > 0 && options.Holds)
+        {
+            throw new ArgumentException("--stopped-readers needs messages to stop reading: it cannot go with --idle or --idle-cost");
         }
 
         return options;

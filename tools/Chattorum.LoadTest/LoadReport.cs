@@ -114,6 +114,20 @@ internal sealed record LoadReport
 
     public double DrainSeconds { get; init; }
 
+    /// <summary>
+    /// Receivers (the <c>--connections</c>, not the stopped readers) whose connection the server ended during the
+    /// run: with a close frame, or by dropping the connection. Each is an error (<c>closed</c>) as well.
+    /// </summary>
+    public int ClosedByServer { get; init; }
+
+    /// <summary><see cref="ClosedByServer"/> by how: the close status (<c>1008</c>...), or <c>aborted</c> without a close frame.</summary>
+    public IReadOnlyDictionary<string, int> CloseCodes { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The <c>--stopped-readers</c>: each must be ended by the server within <see cref="StoppedReaderLimitSeconds"/> of stopping.</summary>
+    public IReadOnlyList<StoppedReaderReport> StoppedReaders { get; init; } = [];
+
+    public double StoppedReaderLimitSeconds { get; init; } = StoppedReader.DropLimitSeconds;
+
     public long Errors { get; init; }
 
     public IReadOnlyDictionary<string, long> ErrorCounts { get; init; } = new Dictionary<string, long>();
@@ -136,7 +150,9 @@ internal sealed record LoadReport
     public IReadOnlyList<string> LostExamples { get; init; } = [];
 
     [JsonIgnore]
-    public bool Passed => Lost == 0 && Duplicated == 0 && Reordered == 0 && OrderMismatches == 0 && IdRegressions == 0 && Errors == 0;
+    public bool Passed =>
+        Lost == 0 && Duplicated == 0 && Reordered == 0 && OrderMismatches == 0 && IdRegressions == 0 && Errors == 0 &&
+        ClosedByServer == 0 && StoppedReaders.All(r => r.Passed);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -159,6 +175,12 @@ internal sealed record LoadReport
             Write($"  deliveries   {Deliveries:N0} ({DeliveriesPerSecond:N1}/s)");
             Write($"  latency      p50 {P50Ms:0.###} ms, p90 {P90Ms:0.###} ms, p99 {P99Ms:0.###} ms, p99.9 {P999Ms:0.###} ms, max {MaxMs:0.###} ms ({LatencySamples:N0} samples)");
             Write($"  lost {Lost}, duplicated {Duplicated}, reordered {Reordered}, order mismatches {OrderMismatches}, id regressions {IdRegressions} (drained in {DrainSeconds:0.00} s)");
+            var codes = CloseCodes.Count == 0 ? "" : $" ({string.Join(", ", CloseCodes.Select(c => FormattableString.Invariant($"{c.Key}: {c.Value}")))})";
+            Write($"  closed       {ClosedByServer} of the {Connected} connections closed by the server{codes}");
+            foreach (var reader in StoppedReaders)
+            {
+                output.WriteLine($"  {reader.Describe()}");
+            }
         }
         else
         {

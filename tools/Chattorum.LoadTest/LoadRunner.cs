@@ -29,7 +29,7 @@ internal static class LoadRunner
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         using var run = new RunContext(runId, new RoomLayout(options.Rooms, options.RoomsPerConnection, options.Holds ? 0 : options.Senders));
         CheckPids(options.Pids);
-        OpenFilesLimit.Check(options.Connections, OpenFilesLimit.Read());
+        OpenFilesLimit.Check(options.Connections + options.StoppedReaders, OpenFilesLimit.Read());
 
         // Whether --redis answers, before thousands of connections open.
         await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
@@ -39,6 +39,7 @@ internal static class LoadRunner
         var tokens = await UserTokens.GetAsync(options, runId, cancellationToken).ConfigureAwait(false);
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { ConnectTimeout = OpenTimeout });
         var connections = new LoadConnection?[options.Connections];
+        var stoppedReaders = new List<StoppedReader>();
         try
         {
             if (options.Idle && options.WarmupSeconds > 0)
@@ -54,12 +55,21 @@ internal static class LoadRunner
                 return await MeasureIdleCostAsync(options, run, open, log, cancellationToken).ConfigureAwait(false);
             }
 
-            return options.Idle
-                ? await HoldAsync(options, run, open, beforeConnecting, log, cancellationToken).ConfigureAwait(false)
-                : await SendAndMeasureAsync(options, run, open, log, cancellationToken).ConfigureAwait(false);
+            if (options.Idle)
+            {
+                return await HoldAsync(options, run, open, beforeConnecting, log, cancellationToken).ConfigureAwait(false);
+            }
+
+            await OpenStoppedReadersAsync(options, run, stoppedReaders, log, cancellationToken).ConfigureAwait(false);
+            return await SendAndMeasureAsync(options, run, open, stoppedReaders, log, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            foreach (var reader in stoppedReaders)
+            {
+                reader.Dispose();
+            }
+
             await CloseAllAsync(connections).ConfigureAwait(false);
         }
     }
@@ -130,7 +140,36 @@ internal static class LoadRunner
         await log.WriteLineAsync(LiveProgress.Format(Stopwatch.GetElapsedTime(started), $"{joined} of {options.Connections} connections joined, {failed} failed")).ConfigureAwait(false);
     }
 
-    private static async Task<LoadReport> SendAndMeasureAsync(LoadOptions options, RunContext run, LoadConnection[] open, TextWriter log, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the <c>--stopped-readers</c> once the receivers have joined: users of their own, in the rooms the
+    /// next connections would join, on the nodes they would use. Each reads for a second after its join, then stops.
+    /// One that cannot join fails the run: there would be nothing to show.
+    /// </summary>
+    private static async Task OpenStoppedReadersAsync(LoadOptions options, RunContext run, List<StoppedReader> readers, TextWriter log, CancellationToken cancellationToken)
+    {
+        if (options.StoppedReaders == 0)
+        {
+            return;
+        }
+
+        var names = Enumerable.Range(0, options.StoppedReaders).Select(k => StoppedReader.UserName(run.RunId, k)).ToArray();
+        var tokens = await UserTokens.GetAsync(options, names, cancellationToken).ConfigureAwait(false);
+        for (var k = 0; k < options.StoppedReaders; k++)
+        {
+            var i = options.Connections + k;
+            var reader = new StoppedReader(k, run.Layout.RoomsOf(i), options.Urls[i % options.Urls.Count]);
+            readers.Add(reader);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(OpenTimeout);
+            await reader.OpenAsync(tokens[k], room => RoomName(run.RunId, room), timeout.Token).ConfigureAwait(false);
+        }
+
+        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{options.StoppedReaders} stopped reader(s) joined: each reads for {StoppedReader.ReadSeconds} s, then stops reading, and must be dropped within {StoppedReader.DropLimitSeconds} s")).ConfigureAwait(false);
+    }
+
+    private static async Task<LoadReport> SendAndMeasureAsync(
+        LoadOptions options, RunContext run, LoadConnection[] open, IReadOnlyList<StoppedReader> stoppedReaders, TextWriter log, CancellationToken cancellationToken)
     {
         var senders = open.Select(c => c.Receiver.Sender).OfType<Sender>().ToArray();
         var receivers = open.Select(c => c.Receiver).ToArray();
@@ -161,9 +200,13 @@ internal static class LoadRunner
             var draining = Clock.Now;
             await DrainAsync(senders, receivers, cancellationToken).ConfigureAwait(false);
             drainSeconds = Stopwatch.GetElapsedTime(draining).TotalSeconds;
+
+            // Each stopped reader's verdict: ended by the server, or still connected at the bar (a longer run).
+            await Task.WhenAll(stoppedReaders.Select(r => r.WaitAsync(cancellationToken))).ConfigureAwait(false);
         }
 
-        return Tally.Load(options, run, senders, receivers, atStart, atEnd, drainSeconds);
+        var stopped = stoppedReaders.Select(r => StoppedReaderReport.From(r, sendStart)).ToArray();
+        return Tally.Load(options, run, senders, receivers, stopped, atStart, atEnd, drainSeconds);
     }
 
     private static async Task<LoadReport> HoldAsync(LoadOptions options, RunContext run, LoadConnection[] open, ServerSnapshot before, TextWriter log, CancellationToken cancellationToken)

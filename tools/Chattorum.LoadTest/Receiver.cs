@@ -87,8 +87,12 @@ internal sealed class Receiver
         }
     }
 
-    public void OnClosed(string reason)
+    /// <summary>How the server ended the connection, when it did: a close status (<c>1008</c>), or <c>aborted</c> (no close frame).</summary>
+    public string? CloseKind { get; private set; }
+
+    public void OnClosed(string reason, string kind)
     {
+        CloseKind = kind;
         _closed = true;
         _run.Errors.Add("closed", $"connection {Index}: {reason}");
         var closed = new InvalidOperationException($"connection {Index} closed: {reason}");

@@ -5,8 +5,14 @@ internal static class Tally
 {
     private const int MaxLostExamples = 5;
 
-    public static LoadReport Load(LoadOptions options, RunContext run, Sender[] senders, Receiver[] receivers, ServerSnapshot atStart, ServerSnapshot atEnd, double drainSeconds)
+    public static LoadReport Load(
+        LoadOptions options, RunContext run, Sender[] senders, Receiver[] receivers, IReadOnlyList<StoppedReaderReport> stoppedReaders, ServerSnapshot atStart, ServerSnapshot atEnd, double drainSeconds)
     {
+        foreach (var reader in stoppedReaders.Where(r => !r.Passed))
+        {
+            run.Errors.Add(reader.Failure is null ? "stopped_reader_not_dropped" : "stopped_reader_failed", reader.Describe());
+        }
+
         // A connection the server dropped is an error ("closed"), and what it did not get is not counted as lost as well.
         var sendersByRoom = senders.ToLookup(s => s.Room);
         long lost = 0;
@@ -62,6 +68,12 @@ internal static class Tally
             OrderMismatches = OrderCheck.CountMismatches(orders),
             IdRegressions = receivers.Sum(r => r.Orders.Sum(o => o.Regressions)),
             DrainSeconds = Math.Round(drainSeconds, 3),
+            ClosedByServer = receivers.Count(r => r.ClosedUnexpectedly),
+            CloseCodes = receivers
+                .Where(r => r.ClosedUnexpectedly)
+                .GroupBy(r => r.CloseKind ?? "unknown", StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            StoppedReaders = stoppedReaders,
             Processes = Processes(atStart, atEnd, connections: 0),
             Tool = ToolReport.From(atStart.Tool, atEnd.Tool),
         };

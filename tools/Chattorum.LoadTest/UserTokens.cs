@@ -6,9 +6,12 @@ internal static class UserTokens
     private const int SignUpConcurrency = 8;
 
     /// <summary>Token i is user i's (<see cref="LoadRunner.UserName"/>).</summary>
-    public static async Task<string[]> GetAsync(LoadOptions options, string runId, CancellationToken cancellationToken)
+    public static Task<string[]> GetAsync(LoadOptions options, string runId, CancellationToken cancellationToken) =>
+        GetAsync(options, [.. Enumerable.Range(0, options.UserCount).Select(u => LoadRunner.UserName(runId, u))], cancellationToken);
+
+    /// <summary>Token i is <paramref name="users"/>[i]'s.</summary>
+    public static async Task<string[]> GetAsync(LoadOptions options, string[] users, CancellationToken cancellationToken)
     {
-        var users = Enumerable.Range(0, options.UserCount).Select(u => LoadRunner.UserName(runId, u)).ToArray();
         if (options.SigningKey is { } key)
         {
             return new TokenMinter(key).Mint(users);

@@ -180,8 +180,9 @@ public sealed class ReceiverTests : IDisposable
     public void A_close_fails_a_pending_join_and_is_an_error()
     {
         var receiver = new Receiver(0, _run);
-        receiver.OnClosed("the server closed it: 1008 slow consumer");
+        receiver.OnClosed("the server closed it: 1008 slow consumer", "1008");
         Assert.True(receiver.ClosedUnexpectedly);
+        Assert.Equal("1008", receiver.CloseKind);
         Assert.True(receiver.Welcomed.IsFaulted);
         Assert.Equal(1, _run.Errors.Counts["closed"]);
     }
