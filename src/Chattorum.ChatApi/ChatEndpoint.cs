@@ -70,10 +70,12 @@ public sealed class ChatEndpoint(
     public Task RunAsync(WebSocket socket, string user, Action abortTransport) => new ChatClient(socket, user, services, abortTransport).RunAsync();
 
     /// <summary>
-    /// Gives an accepted chat socket a fixed, modest send buffer (<see cref="ChatLimits.SocketSendBufferBytes"/>), so that
-    /// a client that stops reading blocks our writes within a second instead of after megabytes of auto-tuned buffer.
+    /// Sets up an accepted chat socket: a fixed, modest send buffer (<see cref="ChatLimits.SocketSendBufferBytes"/>), so
+    /// that a client that stops reading blocks our writes within a second instead of after megabytes of auto-tuned
+    /// buffer; and, on Linux, TCP_USER_TIMEOUT (<see cref="ChatLimits.TcpUserTimeout"/>), so that the kernel drops a dead
+    /// peer without a timer of ours.
     /// </summary>
-    public static void LimitSendBuffer(IFeatureCollection features)
+    public static void ConfigureSocket(IFeatureCollection features)
     {
         if (features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
         {
@@ -82,11 +84,23 @@ public sealed class ChatEndpoint(
 
         try
         {
-            socket.SendBufferSize = ChatLimits.SocketSendBufferBytes;
+            ConfigureSocket(socket);
         }
         catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ObjectDisposedException)
         {
             // The peer is already gone: the WebSocket will find out at once.
+        }
+    }
+
+    /// <summary>Linux's TCP_USER_TIMEOUT option (netinet/tcp.h), on level IPPROTO_TCP.</summary>
+    internal const int TcpUserTimeoutOption = 18;
+
+    internal static void ConfigureSocket(System.Net.Sockets.Socket socket)
+    {
+        socket.SendBufferSize = ChatLimits.SocketSendBufferBytes;
+        if (OperatingSystem.IsLinux())
+        {
+            socket.SetRawSocketOption((int)System.Net.Sockets.ProtocolType.Tcp, TcpUserTimeoutOption, BitConverter.GetBytes((int)ChatLimits.TcpUserTimeout.TotalMilliseconds));
         }
     }
 
@@ -120,7 +134,7 @@ public sealed class ChatEndpoint(
         // The handshake is done: the request's headers (the token among them) would otherwise stay in memory for
         // as long as the connection lives.
         request.Headers.Clear();
-        LimitSendBuffer(context.Features);
+        ConfigureSocket(context.Features);
         await RunAsync(socket, admission.User!, context.Abort).ConfigureAwait(false);
     }
 

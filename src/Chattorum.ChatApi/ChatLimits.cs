@@ -101,28 +101,28 @@ public static class ChatLimits
     public const int MaxRateLimitStrikes = 50;
 
     /// <summary>
-    /// Protocol-level pings: a connection that has received nothing for this long is pinged. 54 s is gorilla/websocket's
-    /// chat example's pingPeriod (the design Chattorum descends from): under the 60 s idle timeout common proxies and
-    /// load balancers apply, so an idle connection is never cut by one. What an idle connection costs is set by this
-    /// and <see cref="KeepAliveTimeout"/>: .NET's WebSocket runs one timer per socket, ticking every
-    /// min(interval, timeout) / 4 (at least 1 s), and pings from it. At 20 s / 20 s that was a tick every 5 s per
-    /// connection: 800 timer callbacks a second at 4,000 idle connections (the thread pool's completed work items read
-    /// 970/s), and the node used 3.4 % of a core (scripts/bench.sh idle-4000 --warmup 60; 1.1 % at 500). At 54 s / 60 s a
-    /// socket ticks every 13.5 s: 296 callbacks and about 60 pings a second at 4,000 (BENCHMARKS.md, "Idle connections").
+    /// Keep-alive, gorilla/websocket's pingPeriod: every 54 s each socket sends an unsolicited pong (RFC 6455 5.5.3, a
+    /// one-way heartbeat that needs no answer), which keeps proxies and NATs with a 60 s idle timeout from cutting a
+    /// quiet connection. Not a ping with a pong wait: with <c>KeepAliveTimeout</c> set, .NET's WebSocket ticks its
+    /// per-socket timer every min(interval, timeout) / 4 and wakes the reader for every pong; at 20 s / 20 s that was 800
+    /// timer callbacks a second at 4,000 idle connections and 3.4 % of a core (1.1 % at 500), at 54 s / 60 s still 2.6 %
+    /// (scripts/bench.sh idle-4000 --warmup 60). Now the timer fires once per 54 s per socket (74 a second at 4,000) and
+    /// a dead peer is left to the kernel (<see cref="TcpUserTimeout"/>).
     /// </summary>
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(54);
 
-    /// <summary>
-    /// How long a pinged peer has to answer before it is dropped: gorilla/websocket's pongWait. With the interval above a
-    /// dead peer is dropped at most interval + timeout + two ticks of 13.5 s after its last frame: 141 s, about two
-    /// minutes (docs/protocol.md). A peer that has gone away cleanly (FIN or RST) is seen at once; only a silent one
-    /// (a host gone, a cut network) waits for this.
-    /// </summary>
-    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>No pong wait in the WebSocket (see <see cref="KeepAliveInterval"/>).</summary>
+    public static readonly TimeSpan KeepAliveTimeout = Timeout.InfiniteTimeSpan;
 
-    /// <summary>How long a dead peer can go unnoticed: see <see cref="KeepAliveTimeout"/>.</summary>
-    public static TimeSpan DeadPeerBound =>
-        KeepAliveInterval + KeepAliveTimeout + (2 * TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Math.Min(KeepAliveInterval.Ticks, KeepAliveTimeout.Ticks) / 4)));
+    /// <summary>
+    /// Dead-peer detection in the kernel, at no cost to the node: TCP_USER_TIMEOUT on each accepted socket drops a
+    /// connection whose sent bytes (at the latest the next keep-alive pong) stay unacknowledged this long: a host gone or
+    /// a cut network. gorilla/websocket's pongWait. A peer that closes or resets is seen at once.
+    /// </summary>
+    public static readonly TimeSpan TcpUserTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a silent dead peer can go unnoticed: one keep-alive period, then the kernel's timeout (114 s).</summary>
+    public static TimeSpan DeadPeerBound => KeepAliveInterval + TcpUserTimeout;
 
     /// <summary>Largest request head an upgrade below the HTTP layer reads (431 beyond): a token and the usual headers take under 2 KiB.</summary>
     public const int MaxUpgradeHeadBytes = 8 * 1024;

@@ -36,7 +36,7 @@ public sealed partial class ChatListener(ConnectionDelegate next, ChatEndpoint e
             return;
         }
 
-        ChatEndpoint.LimitSendBuffer(connection.Features);
+        ChatEndpoint.ConfigureSocket(connection.Features);
         using var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), ChatEndpoint.SocketOptions);
         await endpoint.RunAsync(socket, user, connection.Abort).ConfigureAwait(false);
         if (socket.State != WebSocketState.Closed)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Chattorum.ChatApi;
 
 namespace Chattorum.Tests.Unit.Connections;
@@ -6,17 +8,44 @@ namespace Chattorum.Tests.Unit.Connections;
 public sealed class KeepAliveTests
 {
     [Fact]
-    public void A_quiet_connection_is_pinged_before_a_proxys_60_s_idle_timeout() =>
+    public void A_quiet_connection_hears_from_the_server_before_a_proxys_60_s_idle_timeout() =>
         Assert.True(ChatLimits.KeepAliveInterval < TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public void The_websocket_runs_no_pong_wait_whose_timer_would_tick_per_connection() =>
+        Assert.Equal(Timeout.InfiniteTimeSpan, ChatApi.ChatEndpoint.SocketOptions.KeepAliveTimeout);
 
     [Fact]
     public void A_silent_peer_is_dropped_within_the_documented_bound()
     {
-        // .NET's WebSocket checks every min(interval, timeout) / 4: a ping goes out up to one check after the interval,
-        // and the missing pong is seen up to one check after the timeout.
-        Assert.Equal(TimeSpan.FromSeconds(141), ChatLimits.DeadPeerBound);
+        Assert.Equal(TimeSpan.FromSeconds(114), ChatLimits.DeadPeerBound);
         var protocol = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "protocol.md"));
-        Assert.Contains("141 s at most", protocol, StringComparison.Ordinal);
+        Assert.Contains("114 s at most", protocol, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_accepted_socket_gets_the_send_buffer_and_the_kernels_dead_peer_timeout()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // TCP_USER_TIMEOUT is Linux's; elsewhere only the send buffer is set.
+        }
+
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        using var accepted = await listener.AcceptAsync();
+
+        ChatApi.ChatEndpoint.ConfigureSocket(accepted);
+
+        var timeout = new byte[4];
+        Assert.Equal(4, accepted.GetRawSocketOption((int)ProtocolType.Tcp, ChatApi.ChatEndpoint.TcpUserTimeoutOption, timeout));
+        Assert.Equal((int)ChatLimits.TcpUserTimeout.TotalMilliseconds, BitConverter.ToInt32(timeout));
+
+        // Linux doubles what it is given (for its bookkeeping) and reports that.
+        Assert.InRange(accepted.SendBufferSize, ChatLimits.SocketSendBufferBytes, 2 * ChatLimits.SocketSendBufferBytes);
     }
 
     private static string RepositoryRoot()
