@@ -180,7 +180,7 @@ public sealed partial class ChatClient
     {
         try
         {
-            var wait = await _services.Limiter.HitAsync(ChatLimits.CommandWindow, ($"chattorum:commands:user:{User.ToLowerInvariant()}", ChatLimits.CommandsPerWindow)).ConfigureAwait(false);
+            var wait = await _services.Limiter.HitAsync(ChatLimits.CommandWindow, (RedisKeys.CommandWindow(User).ToString(), ChatLimits.CommandsPerWindow)).ConfigureAwait(false);
             if (wait is not null)
             {
                 Reply(new FrameError(ErrorCodes.RateLimited, $"at most {ChatLimits.CommandsPerWindow} commands every {ChatLimits.CommandWindow.TotalSeconds:0} seconds", "send", cid));
