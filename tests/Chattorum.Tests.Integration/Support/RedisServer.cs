@@ -121,13 +121,49 @@ public sealed class RedisServer : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// A free loopback port for a server a test starts, and may stop and start again on the same port. Chosen below the
+/// kernel's ephemeral range (ip_local_port_range), which outgoing connections take their source ports from: a port
+/// from that range, left free while its server restarts, was once taken by one of the thousands of connections other
+/// tests open meanwhile, and the restarted RabbitMQ never came up (FaultsUnderTrafficTests, a clean-clone run).
+/// </summary>
 public static class FreePort
 {
+    private const int Lowest = 10_000;
+
+    private static readonly int EphemeralStart = ReadEphemeralStart();
+
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 1_000; attempt++)
+        {
+            var port = Random.Shared.Next(Lowest, EphemeralStart);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port between {Lowest} and {EphemeralStart}");
+    }
+
+    private static int ReadEphemeralStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture) is var start and > Lowest + 1_000 ? start : 32_768;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 32_768;
+        }
     }
 }
 
