@@ -35,10 +35,10 @@ case "$scenario" in
     idle) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 50); common=(--warmup 5 --duration 10) ;;
     # What idle connections cost: distinct users in rooms of 5, each in 1 or 3 rooms; 10 s to settle after the
     # last join (presence, first heartbeats), then 30 s measured (ten presence heartbeats and room resyncs).
-    idle-500) nodes=1; tool=(--idle-cost --connections 500 --users 500 --rooms 100); common=(--warmup 10 --duration 30) ;;
-    idle-4000) nodes=1; tool=(--idle-cost --connections 4000 --users 4000 --rooms 800); common=(--warmup 10 --duration 30) ;;
-    idle-500-3rooms) nodes=1; tool=(--idle-cost --connections 500 --users 500 --rooms 300 --rooms-per-connection 3); common=(--warmup 10 --duration 30) ;;
-    idle-4000-3rooms) nodes=1; tool=(--idle-cost --connections 4000 --users 4000 --rooms 2400 --rooms-per-connection 3); common=(--warmup 10 --duration 30) ;;
+    idle-500) nodes=1; tool=(--idle-cost --connections 500 --users 500 --rooms 100); common=(--warmup 120 --duration 30) ;;
+    idle-4000) nodes=1; tool=(--idle-cost --connections 4000 --users 4000 --rooms 800); common=(--warmup 120 --duration 30) ;;
+    idle-500-3rooms) nodes=1; tool=(--idle-cost --connections 500 --users 500 --rooms 300 --rooms-per-connection 3); common=(--warmup 120 --duration 30) ;;
+    idle-4000-3rooms) nodes=1; tool=(--idle-cost --connections 4000 --users 4000 --rooms 2400 --rooms-per-connection 3); common=(--warmup 120 --duration 30) ;;
     # 20,000 distinct users in 4,000 rooms of 5; the first connection of each room sends one message a second.
     # With 20,000 connections every collection of the tool's youngest generation takes long (10,000 connections
     # measured 1.2 s of pauses in 10 s); a 64 MiB budget leaves the window without one, so the tool's pauses do
