@@ -40,7 +40,7 @@ public sealed class WriteCoalescingTests(ChatServerFixture fixture) : IClassFixt
 
         // The welcome is the first write; it waits at the gate while the test queues more.
         _running = _client.RunAsync();
-        await _gate.FirstWriteWaiting.WaitAsync(Timeout);
+        await _gate.WriteWaiting.WaitAsync(Timeout);
     }
 
     [Fact]
@@ -142,57 +142,5 @@ public sealed class WriteCoalescingTests(ChatServerFixture fixture) : IClassFixt
         _serverSide?.Dispose();
         _listener.Stop();
         _listener.Dispose();
-    }
-
-    /// <summary>A stream whose writes wait until <see cref="Open"/>.</summary>
-    private sealed class GatedStream(Stream inner) : Stream
-    {
-        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _firstWrite = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task FirstWriteWaiting => _firstWrite.Task;
-
-        public void Open() => _open.TrySetResult();
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            _firstWrite.TrySetResult();
-            await _open.Task.WaitAsync(cancellationToken);
-            await inner.WriteAsync(buffer, cancellationToken);
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

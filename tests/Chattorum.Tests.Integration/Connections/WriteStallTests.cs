@@ -25,7 +25,7 @@ public sealed class WriteStallTests(ChatServerFixture fixture) : IClassFixture<C
     private readonly FakeTimeProvider _time = new();
     private TcpClient? _clientSide;
     private TcpClient? _serverSide;
-    private ValveStream? _valve;
+    private GatedStream? _valve;
     private WebSocket? _peer;
     private ChatClient? _client;
     private ChatServices? _services;
@@ -39,7 +39,7 @@ public sealed class WriteStallTests(ChatServerFixture fixture) : IClassFixture<C
         var accepting = _listener.AcceptTcpClientAsync();
         await _clientSide.ConnectAsync((IPEndPoint)_listener.LocalEndpoint);
         _serverSide = await accepting;
-        _valve = new ValveStream(_serverSide.GetStream());
+        _valve = new GatedStream(_serverSide.GetStream());
         _peer = WebSocket.CreateFromStream(_clientSide.GetStream(), isServer: false, subProtocol: null, keepAliveInterval: TimeSpan.Zero);
         var serverSocket = WebSocket.CreateFromStream(_valve, isServer: true, subProtocol: null, keepAliveInterval: TimeSpan.Zero);
 
@@ -161,58 +161,5 @@ public sealed class WriteStallTests(ChatServerFixture fixture) : IClassFixture<C
         _serverSide?.Dispose();
         _listener.Stop();
         _listener.Dispose();
-    }
-
-    /// <summary>A stream whose writes wait until <see cref="Open"/>, as on a full socket; disposing it fails a waiting write.</summary>
-    private sealed class ValveStream(Stream inner) : Stream
-    {
-        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _writeWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task WriteWaiting => _writeWaiting.Task;
-
-        public void Open() => _open.TrySetResult();
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            _writeWaiting.TrySetResult();
-            await _open.Task.WaitAsync(cancellationToken);
-            await inner.WriteAsync(buffer, cancellationToken);
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _open.TrySetException(new ObjectDisposedException(nameof(ValveStream)));
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }
