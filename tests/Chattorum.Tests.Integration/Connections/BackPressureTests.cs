@@ -7,7 +7,6 @@ using Chattorum.Tests.Integration.Support;
 using Chattorum.Tests.Support;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using StackExchange.Redis;
-using Xunit.Abstractions;
 using static Chattorum.Tests.Integration.Support.ChatTestClient;
 
 namespace Chattorum.Tests.Integration.Connections;
@@ -17,7 +16,7 @@ namespace Chattorum.Tests.Integration.Connections;
 /// <c>send</c> frames, and their reading with them, until it has caught up: the sender's ack comes late, not its
 /// readers' messages. A send held longer than <see cref="ChatLimits.MaxSendHold"/> is refused with <c>busy</c>.
 /// </summary>
-public sealed class BackPressureTests(ChatServerFixture fixture, ITestOutputHelper output) : IClassFixture<ChatServerFixture>
+public sealed class BackPressureTests(ChatServerFixture fixture) : IClassFixture<ChatServerFixture>
 {
     private ChatServer Server => fixture.Server;
 
@@ -68,81 +67,6 @@ public sealed class BackPressureTests(ChatServerFixture fixture, ITestOutputHelp
             {
                 backlog.Remove((int)extra);
             }
-        }
-    }
-
-    [Fact]
-    public async Task Readers_that_read_slowly_slow_the_senders_down_and_lose_nothing()
-    {
-        const string room = "backpressure-slow";
-        const int readerCount = 20, senderCount = 4, inFlight = 16;
-
-        // A node of its own, whose rate limit lets senders go as fast as their acks come (as a load test's would).
-        await using var server = await ChatServer.StartAsync("--Chat:RatePerSecond", "100000", "--Chat:RateBurst", "1000");
-        using var held = new MetricCollector<double>(server.Get<IMeterFactory>(), ChatMetrics.MeterName, "chat.sends.held.duration");
-        using var dropped = new MetricCollector<long>(server.Get<IMeterFactory>(), ChatMetrics.MeterName, "chat.clients.slow_disconnects");
-        var readers = await Task.WhenAll(Enumerable.Range(0, readerCount).Select(i => ConnectRawAsync(server, $"bp_slow{i}", afterAnotherRequest: false)));
-        var senders = await Task.WhenAll(Enumerable.Range(0, senderCount).Select(i => ConnectAsync(server, $"bp_fast{i}")));
-        try
-        {
-            await Task.WhenAll(readers.Concat(senders).Select(c => c.JoinAsync(room)));
-
-            // The readers read steadily, but a few KiB every 10 ms: less than the senders can send them.
-            foreach (var reader in readers)
-            {
-                reader.ReadPause = TimeSpan.FromMilliseconds(10);
-            }
-
-            // Each sender keeps 16 sends unacknowledged for 5 s, as the load tool does.
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            var acked = await Task.WhenAll(senders.Select(async sender =>
-            {
-                var ids = new List<string>();
-                var unanswered = new Queue<string>();
-                for (var n = 0; n < inFlight; n++)
-                {
-                    unanswered.Enqueue(await sender.SendMessageAsync(room, $"{sender.Name} {n}"));
-                }
-
-                while (unanswered.Count > 0)
-                {
-                    var reply = await sender.ReplyToAsync(unanswered.Dequeue(), TimeSpan.FromSeconds(30));
-
-                    Assert.True(Type(reply) == "ack", reply.ToString());
-                    ids.Add(reply.GetProperty("id").GetString()!);
-                    if (DateTime.UtcNow < until)
-                    {
-                        unanswered.Enqueue(await sender.SendMessageAsync(room, $"{sender.Name} {ids.Count + unanswered.Count}"));
-                    }
-                }
-
-                Assert.DoesNotContain(sender.Drain(), f => Type(f) == "error");
-                return ids;
-            }));
-
-            // The node held the senders' sends while the readers were behind, and dropped nobody.
-            var holds = held.GetMeasurementSnapshot();
-            output.WriteLine($"{acked.Sum(ids => ids.Count)} messages acked in 5 s; {holds.Count} sends held, the longest {holds.Select(m => m.Value).DefaultIfEmpty().Max() * 1000:0} ms");
-            Assert.NotEmpty(holds);
-            Assert.Equal(0, dropped.GetMeasurementSnapshot().EvaluateAsCounter());
-
-            var expected = acked.SelectMany(ids => ids).Select(StreamId.Parse).Order().ToList();
-            foreach (var reader in readers)
-            {
-                reader.ReadPause = null;
-                var got = new List<StreamId>();
-                while (got.Count < expected.Count)
-                {
-                    got.Add(StreamId.Parse((await reader.WaitForAsync(f => IsMessageIn(f, room), TimeSpan.FromSeconds(30))).GetProperty("id").GetString()!));
-                }
-
-                Assert.Equal(expected, got);
-                Assert.Equal(System.Net.WebSockets.WebSocketState.Open, reader.State);
-            }
-        }
-        finally
-        {
-            await Task.WhenAll(readers.Concat(senders).Select(c => c.DisposeAsync().AsTask()));
         }
     }
 
