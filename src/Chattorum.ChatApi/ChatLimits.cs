@@ -43,6 +43,20 @@ public static class ChatLimits
     /// </summary>
     public static readonly TimeSpan WriteStallTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Default of <c>Chat:ReplicaAckTimeout</c>: how long an append waits for its primary's replicas (Redis
+    /// <c>WAIT</c>) before its sender is told <c>unconfirmed</c>. A healthy replica on the same network confirms in well
+    /// under a millisecond; a second is a replica that has stopped, not one that is slow. The <c>WAIT</c> holds the
+    /// node's connection to that primary meanwhile, so the other rooms on that shard wait as long.
+    /// </summary>
+    public static readonly TimeSpan ReplicaAckTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a primary's count of connected replicas (its <c>ROLE</c>) is trusted; read only while sending to it.</summary>
+    public static readonly TimeSpan ReplicaCheckInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most replicas <c>Chat:ReplicaAcks</c> may ask for.</summary>
+    public const int MaxReplicaAcks = 5;
+
     /// <summary>How often one sweep per node looks for writes blocked past <see cref="WriteStallTimeout"/>; no timer per connection.</summary>
     public static readonly TimeSpan StallSweepInterval = TimeSpan.FromSeconds(1);
 

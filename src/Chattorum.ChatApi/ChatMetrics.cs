@@ -32,6 +32,8 @@ public sealed class ChatMetrics
     private readonly Counter<long> _replies;
     private readonly Counter<long> _catchUps;
     private readonly Counter<long> _nodesSwept;
+    private readonly Histogram<double> _replicaWaits;
+    private readonly Counter<long> _unconfirmed;
 
     public ChatMetrics(IMeterFactory meterFactory, Connections.ChatConnections connections, Connections.SendBacklog backlog)
     {
@@ -55,6 +57,8 @@ public sealed class ChatMetrics
         _replies = meter.CreateCounter<long>("chat.commands.answered", "{reply}", "Bot replies posted into rooms");
         _catchUps = meter.CreateCounter<long>("chat.catchups", "{read}", "Stream reads of a room hub catching up, by reason (reconnected, gap, quiettail)");
         _nodesSwept = meter.CreateCounter<long>("chat.presence.nodes_swept", "{node}", "Dead chat nodes whose members this node swept out of their rooms");
+        _replicaWaits = meter.CreateHistogram("chat.redis.replica_wait.duration", "s", "Time one Redis WAIT took to confirm the appends before it on the primary's replicas (one WAIT confirms many appends)", advice: SecondsBuckets);
+        _unconfirmed = meter.CreateCounter<long>("chat.messages.unconfirmed", "{message}", "Messages stored on their primary that fewer replicas than required confirmed in time (answered unconfirmed, not acked)");
         meter.CreateObservableGauge("chat.send_queue.depth", connections.QueuedFrames, "{frame}", "Frames waiting in the send queues of this node's connections");
         meter.CreateObservableGauge("chat.send_queue.backlog", () => backlog.Frames, "{frame}", "The node's backlog: queued frames, each queue counted up to its soft capacity; over the high-water mark, sends are held");
     }
@@ -97,6 +101,10 @@ public sealed class ChatMetrics
     public void SlowConsumerDisconnected() => _slowConsumers.Add(1);
 
     public void StalledWriterAborted() => _stalledAborts.Add(1);
+
+    public void ReplicaWaited(TimeSpan elapsed) => _replicaWaits.Record(elapsed.TotalSeconds);
+
+    public void WriteUnconfirmed() => _unconfirmed.Add(1);
 
     public void SendQueueLimitReached() => _queueLimits.Add(1);
 

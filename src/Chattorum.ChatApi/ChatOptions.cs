@@ -14,6 +14,18 @@ public sealed class ChatOptions
     /// <summary>Frames one connection may send in a burst.</summary>
     public int RateBurst { get; set; } = ChatLimits.RateBurst;
 
+    /// <summary>
+    /// Replicas that must hold a message before it is acked: <c>auto</c> (one when the room's Redis primary has a
+    /// replica connected, none otherwise), a number, or <c>0</c> (never wait). See <see cref="Backplane.ReplicaAcks"/>.
+    /// </summary>
+    public string ReplicaAcks { get; set; } = Backplane.ReplicaAcks.AutoSetting;
+
+    /// <summary>How long a send waits for its replicas before it is answered <c>unconfirmed</c>.</summary>
+    public int ReplicaAckTimeoutMilliseconds { get; set; } = (int)ChatLimits.ReplicaAckTimeout.TotalMilliseconds;
+
+    /// <summary><see cref="ReplicaAcks"/>, parsed (validated at start-up).</summary>
+    public Backplane.ReplicaAcks ReplicaAcksSetting => Backplane.ReplicaAcks.TryParse(ReplicaAcks, out var acks) ? acks : Backplane.ReplicaAcks.Default;
+
     /// <summary>Serves <c>GET /diagnostics/runtime</c> to callers on this machine (the soak test reads it); off by default.</summary>
     public bool DiagnosticsEndpoint { get; set; }
 }

@@ -33,11 +33,14 @@ public static class Extensions
         services.AddOptions<ChatOptions>()
             .Bind(builder.Configuration.GetSection(ChatOptions.Section))
             .Validate(options => options.RatePerSecond > 0 && options.RateBurst >= 1, "Chat:RatePerSecond must be above 0 and Chat:RateBurst at least 1")
+            .Validate(options => ReplicaAcks.TryParse(options.ReplicaAcks, out _), $"Chat:ReplicaAcks must be '{ReplicaAcks.AutoSetting}' or a number from 0 to {ChatLimits.MaxReplicaAcks}")
+            .Validate(options => options.ReplicaAckTimeoutMilliseconds is > 0 and <= 60_000, "Chat:ReplicaAckTimeoutMilliseconds must be from 1 to 60000")
             .ValidateOnStart();
         services.AddSingleton(provider => provider.GetRequiredService<IOptions<ChatOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ChatMetrics>();
         services.AddSingleton<ChatNode>();
+        services.AddSingleton<ReplicationWait>();
         services.AddSingleton<IRoomBackplane, RedisRoomBackplane>();
         services.AddSingleton<RedisPresence>();
         services.AddSingleton<IRoomPresence>(provider => provider.GetRequiredService<RedisPresence>());

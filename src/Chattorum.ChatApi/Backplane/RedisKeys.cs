@@ -11,7 +11,11 @@ public static class RedisKeys
 {
     public static RedisKey Stream(string room) => $"chattorum:room:{{{room}}}:stream";
 
-    public static RedisChannel Events(string room) => RedisChannel.Literal($"chattorum:room:{{{room}}}:events");
+    /// <summary>
+    /// The room's live events: a sharded channel (SPUBLISH/SSUBSCRIBE, Redis 7), in the room's slot, so that in a cluster
+    /// a room's messages go only to the shard that owns the room, not to every node as a classic PUBLISH would.
+    /// </summary>
+    public static RedisChannel Events(string room) => RedisChannel.Sharded($"chattorum:room:{{{room}}}:events");
 
     /// <summary>Hash: user to the number of live nodes that have the user in the room.</summary>
     public static RedisKey Members(string room) => $"chattorum:room:{{{room}}}:members";

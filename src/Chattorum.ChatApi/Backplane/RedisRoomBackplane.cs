@@ -7,18 +7,20 @@ namespace Chattorum.ChatApi.Backplane;
 /// <summary>
 /// Rooms in Redis: each room is a capped stream (its order and history) and a pub/sub channel (its live
 /// events). A message is appended and published by one script, so every node receives the room's messages
-/// in stream order. Per message: one script (XREVRANGE, XADD, PUBLISH); per join: one script (HKEYS and an
+/// in stream order. Per message: one script (XREVRANGE, XADD, SPUBLISH); per join: one script (HKEYS and an
 /// XRANGE or XREVRANGE); nothing while idle.
 /// </summary>
 public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 {
     private readonly IConnectionMultiplexer _redis;
+    private readonly ReplicationWait _replication;
     private readonly ChatMetrics _metrics;
     private readonly ILogger<RedisRoomBackplane> _logger;
 
-    public RedisRoomBackplane(IConnectionMultiplexer redis, ChatMetrics metrics, ILogger<RedisRoomBackplane> logger)
+    public RedisRoomBackplane(IConnectionMultiplexer redis, ReplicationWait replication, ChatMetrics metrics, ILogger<RedisRoomBackplane> logger)
     {
         _redis = redis;
+        _replication = replication;
         _metrics = metrics;
         _logger = logger;
         _redis.ConnectionRestored += OnConnectionRestored;
@@ -57,8 +59,11 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
             // The trace context crosses Redis inside the envelope, so every node's delivery joins the sender's trace.
             trace = Activity.Current?.Id ?? RoomWireFormat.NoTrace,
         }).ConfigureAwait(false);
-        _metrics.RedisAppended(Stopwatch.GetElapsedTime(started));
         activity?.SetTag("messaging.message.id", id.ToString());
+
+        // Acked means stored on the replicas too, when the room's primary has them (Chat:ReplicaAcks).
+        await _replication.ConfirmAsync(RedisKeys.Stream(room), id.ToString()).ConfigureAwait(false);
+        _metrics.RedisAppended(Stopwatch.GetElapsedTime(started));
         return id.ToString();
     }
 

@@ -17,7 +17,7 @@ internal static class RoomScripts
         if #last > 0 then previous = last[1][1] end
         local id = redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'u', @user, 't', @text, 'p', previous)
         local ms = string.match(id, '^(%d+)')
-        redis.call('PUBLISH', @channel, @tag .. id .. @sep .. previous .. @sep .. @trace .. @eol .. @prefix .. @tsField .. ms .. @idField .. id .. @frameEnd)
+        redis.call('SPUBLISH', @channel, @tag .. id .. @sep .. previous .. @sep .. @trace .. @eol .. @prefix .. @tsField .. ms .. @idField .. id .. @frameEnd)
         """;
 
     /// <summary>Append and publish a message; returns its id.</summary>
@@ -66,7 +66,7 @@ internal static class RoomScripts
     public static readonly LuaScript Join = LuaScript.Prepare("""
         if redis.call('SADD', @nodeMembers, @user) == 0 then return 0 end
         if redis.call('HINCRBY', @members, @user, 1) == 1 then
-          redis.call('PUBLISH', @channel, @envelope)
+          redis.call('SPUBLISH', @channel, @envelope)
           return 1
         end
         return 0
@@ -79,7 +79,7 @@ internal static class RoomScripts
         if nodes > 0 then return 0 end
         redis.call('HDEL', @members, @user)
         if nodes == 0 then
-          redis.call('PUBLISH', @channel, @envelope)
+          redis.call('SPUBLISH', @channel, @envelope)
           return 1
         end
         return 0
@@ -96,7 +96,7 @@ internal static class RoomScripts
           if nodes <= 0 then
             redis.call('HDEL', @members, user)
             if nodes == 0 then
-              redis.call('PUBLISH', @channel, @tag .. user .. @eol .. @head .. user .. @tail)
+              redis.call('SPUBLISH', @channel, @tag .. user .. @eol .. @head .. user .. @tail)
               gone = gone + 1
             end
           end

@@ -219,6 +219,10 @@ public sealed partial class ChatClient
             _metrics.MessageReceived();
             reply = ServerFrameWriter.Current.Ack(room, id, cid);
         }
+        catch (UnconfirmedWriteException unconfirmed)
+        {
+            reply = Rejection(new FrameError(ErrorCodes.Unconfirmed, "the message was stored but no replica confirmed it in time: it may be lost if the store fails now; look for its id before sending it again", "send", cid, unconfirmed.Id));
+        }
         catch (Exception exception) when (BackplaneFailure.Is(exception))
         {
             reply = Rejection(new FrameError(ErrorCodes.Unavailable, "the message was not accepted: the chat store is unreachable; send it again", "send", cid));

@@ -22,4 +22,4 @@ public readonly record struct ClientFrame(ClientFrameType Type, string? Room, st
 }
 
 /// <summary>Why a client frame was refused; <see cref="Frame"/> and <see cref="Cid"/> say which frame, where known.</summary>
-public readonly record struct FrameError(string Code, string Message, string? Frame = null, string? Cid = null);
+public readonly record struct FrameError(string Code, string Message, string? Frame = null, string? Cid = null, string? Id = null);

@@ -19,4 +19,10 @@ public static class ErrorCodes
 
     /// <summary>The node was behind for longer than a send may wait: the message was not stored.</summary>
     public const string Busy = "busy";
+
+    /// <summary>
+    /// The message was stored and shown to the room (its id is in the error) but fewer of its Redis primary's replicas
+    /// than required confirmed it in time: it is not acked, and may be lost if that primary fails now.
+    /// </summary>
+    public const string Unconfirmed = "unconfirmed";
 }

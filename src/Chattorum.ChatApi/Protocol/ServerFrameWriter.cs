@@ -130,9 +130,9 @@ public sealed class ServerFrameWriter
         return End();
     }
 
-    public byte[] Error(in FrameError error) => Error(error.Code, error.Message, error.Frame, error.Cid);
+    public byte[] Error(in FrameError error) => Error(error.Code, error.Message, error.Frame, error.Cid, error.Id);
 
-    public byte[] Error(string code, string message, string? frame, string? cid)
+    public byte[] Error(string code, string message, string? frame, string? cid, string? id = null)
     {
         var json = Begin();
         json.WriteString("type"u8, "error"u8);
@@ -141,6 +141,11 @@ public sealed class ServerFrameWriter
         if (frame is not null)
         {
             json.WriteString("frame"u8, frame);
+        }
+
+        if (id is not null)
+        {
+            json.WriteString("id"u8, id);
         }
 
         WriteCid(json, cid);

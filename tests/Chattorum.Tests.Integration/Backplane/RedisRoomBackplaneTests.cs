@@ -11,7 +11,7 @@ namespace Chattorum.Tests.Integration.Backplane;
 
 public sealed class RedisRoomBackplaneTests(RedisFixture redis) : IClassFixture<RedisFixture>, IDisposable
 {
-    private readonly RedisRoomBackplane _backplane = new(redis.Connection, TestMeters.Chat(), NullLogger<RedisRoomBackplane>.Instance);
+    private readonly RedisRoomBackplane _backplane = TestBackplanes.Redis(redis.Connection);
 
     public void Dispose() => _backplane.Dispose();
 

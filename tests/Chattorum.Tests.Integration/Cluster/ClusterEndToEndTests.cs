@@ -92,7 +92,7 @@ public class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture<Cluste
     {
         var server = cluster.RedisConnection.GetServer(cluster.RedisConnection.GetEndPoints()[0]);
         async Task<long> Subscribers(string room) =>
-            (long)((RedisResult[])(await server.ExecuteAsync("PUBSUB", "NUMSUB", RedisKeys.Events(room).ToString()))!)[1];
+            (long)((RedisResult[])(await server.ExecuteAsync("PUBSUB", "SHARDNUMSUB", RedisKeys.Events(room).ToString()))!)[1];
 
         Assert.Equal(0, await Subscribers("subs"));
         await using var one = await ConnectAsync(cluster.Nodes[0], "subs_one");

@@ -24,7 +24,7 @@ public sealed class HubFaultTests : IClassFixture<RedisFixture>, IDisposable
     public HubFaultTests(RedisFixture redis)
     {
         var metrics = TestMeters.Chat(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        _redis = new RedisRoomBackplane(redis.Connection, metrics, NullLogger<RedisRoomBackplane>.Instance);
+        _redis = TestBackplanes.Redis(redis.Connection, metrics);
         _backplane = new BrokenOnce(_redis);
         _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
     }

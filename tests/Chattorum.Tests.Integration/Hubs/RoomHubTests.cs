@@ -29,7 +29,7 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
         _redis = redis;
         _meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var metrics = TestMeters.Chat(_meters);
-        _backplane = new RedisRoomBackplane(redis.Connection, metrics, NullLogger<RedisRoomBackplane>.Instance);
+        _backplane = TestBackplanes.Redis(redis.Connection, metrics);
         _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
     }
 
@@ -258,7 +258,7 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
     private async Task<long> Subscribers(string room)
     {
         var server = _redis.Connection.GetServer(_redis.Connection.GetEndPoints()[0]);
-        var reply = await server.ExecuteAsync("PUBSUB", "NUMSUB", RedisKeys.Events(room).ToString());
+        var reply = await server.ExecuteAsync("PUBSUB", "SHARDNUMSUB", RedisKeys.Events(room).ToString());
         return (long)((RedisResult[])reply!)[1];
     }
 

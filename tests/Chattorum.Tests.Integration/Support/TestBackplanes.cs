@@ -1,0 +1,18 @@
+using Chattorum.ChatApi;
+using Chattorum.ChatApi.Backplane;
+using Chattorum.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Chattorum.Tests.Integration.Support;
+
+/// <summary>The Redis backplane built by hand, as the node's container would build it.</summary>
+public static class TestBackplanes
+{
+    public static RedisRoomBackplane Redis(IConnectionMultiplexer connection, ChatMetrics? metrics = null, ChatOptions? options = null)
+    {
+        metrics ??= TestMeters.Chat();
+        var replication = new ReplicationWait(connection, options ?? new ChatOptions(), metrics, TimeProvider.System, NullLogger<ReplicationWait>.Instance);
+        return new RedisRoomBackplane(connection, replication, metrics, NullLogger<RedisRoomBackplane>.Instance);
+    }
+}
