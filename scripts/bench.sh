@@ -9,7 +9,8 @@
 # Options after the scenario go to the load tool and override its defaults (e.g. --duration 60).
 # The tool gets the nodes' signing key (it makes its users' tokens instead of signing them up) and the Redis
 # server's address (it reports the Redis commands of the measured window, from INFO commandstats).
-# Environment: BENCH_SERVER_CPUS (default 0), BENCH_TOOL_CPUS (default 1), BENCH_NO_BUILD=1 to skip the build,
+# Environment: BENCH_REDIS=cluster (a local Redis Cluster, 3 primaries + 3 replicas, instead of one Redis),
+# BENCH_SERVER_CPUS (default 0), BENCH_TOOL_CPUS (default 1), BENCH_NO_BUILD=1 to skip the build,
 # BENCH_RESULTS=FILE to append the final JSON line to FILE.
 set -euo pipefail
 
@@ -81,6 +82,24 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# A port for a cluster node: below the ephemeral range, with its cluster bus port (10,000 higher) free too.
+free_cluster_port() {
+    python3 -c '
+import random, socket
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+while True:
+    p = random.randint(20000, 29999)
+    if free(p) and free(p + 10000):
+        print(p); break'
+}
+
 wait_for() { # wait_for WHAT LOG COMMAND...: up to 30 s; prints the end of LOG if WHAT does not come up
     local what="$1" log="$2"
     shift 2
@@ -93,13 +112,44 @@ wait_for() { # wait_for WHAT LOG COMMAND...: up to 30 s; prints the end of LOG i
     exit 1
 }
 
-# Redis as deployed: append-only persistence on, fsync every second.
-redis_port="$(free_port)"
-taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly yes \
-    --dir "$work" --logfile "$work/redis.log" &
-redis_pid=$!
-pids+=("$redis_pid")
-wait_for "redis-server" "$work/redis.log" redis-cli -p "$redis_port" ping
+# Redis as deployed: append-only persistence on, fsync every second. BENCH_REDIS=cluster runs a Redis Cluster of
+# 3 primaries and 3 replicas instead (all on the server CPUs, so it compares what the cluster costs, not what more
+# machines would give); the nodes get the primaries, the tool reads every primary's command counts.
+redis_processes=()
+redis_primaries=()
+if [ "${BENCH_REDIS:-single}" = cluster ]; then
+    cluster_ports=()
+    for i in 1 2 3 4 5 6; do
+        port="$(free_cluster_port)"
+        mkdir -p "$work/redis-$port"
+        taskset -c "$server_cpus" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly yes \
+            --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+            --dir "$work/redis-$port" --logfile "$work/redis-$port/redis.log" &
+        redis_processes+=($!)
+        pids+=($!)
+        cluster_ports+=("$port")
+        wait_for "redis-server :$port" "$work/redis-$port/redis.log" redis-cli -p "$port" ping
+    done
+    redis-cli --cluster create $(printf '127.0.0.1:%s ' "${cluster_ports[@]}") --cluster-replicas 1 --cluster-yes >"$work/cluster-create.log" 2>&1 \
+        || { cat "$work/cluster-create.log" >&2; exit 1; }
+    for port in "${cluster_ports[@]}"; do
+        wait_for "cluster state on :$port" "$work/redis-$port/redis.log" sh -c "redis-cli -p $port cluster info | grep -q cluster_state:ok"
+        if redis-cli -p "$port" role | head -n 1 | grep -q master; then redis_primaries+=("127.0.0.1:$port"); fi
+    done
+    # Every primary must have its replica online before the run: acks wait for it (Chat:ReplicaAcks auto).
+    for primary in "${redis_primaries[@]}"; do
+        wait_for "a replica of $primary" "$work/cluster-create.log" sh -c "redis-cli -p ${primary##*:} info replication | grep -q 'state=online'"
+    done
+else
+    redis_port="$(free_port)"
+    taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly yes \
+        --dir "$work" --logfile "$work/redis.log" &
+    redis_processes+=($!)
+    pids+=($!)
+    redis_primaries+=("127.0.0.1:$redis_port")
+    wait_for "redis-server" "$work/redis.log" redis-cli -p "$redis_port" ping
+fi
+redis_list="$(IFS=,; echo "${redis_primaries[*]}")"
 
 signing_key="$(head -c 48 /dev/urandom | base64)"
 urls=()
@@ -110,7 +160,7 @@ for i in $(seq 1 "$nodes"); do
     # rate (10/s), so this deployment raises it, as one serving bots or load tests would (Chat:RatePerSecond).
     ASPNETCORE_URLS="http://127.0.0.1:$port" \
     ASPNETCORE_ENVIRONMENT=Production \
-    ConnectionStrings__cache="127.0.0.1:$redis_port" \
+    ConnectionStrings__cache="$redis_list" \
     Auth__SigningKey="$signing_key" \
     Chat__RatePerSecond=100000 \
     Chat__RateBurst=1000 \
@@ -123,12 +173,12 @@ for i in $(seq 1 "$nodes"); do
     wait_for "ChatApi node $i" "$work/node$i.log" curl -fsS "http://127.0.0.1:$port/alive"
 done
 
-all_pids="$(IFS=,; echo "${node_pids[*]},$redis_pid")"
-echo "bench.sh: $scenario: $nodes node(s) [${urls[*]}] and redis :$redis_port on CPU $server_cpus; load tool on CPU $tool_cpus; open files $(ulimit -n)" >&2
+all_pids="$(IFS=,; echo "${node_pids[*]},${redis_processes[*]}")"
+echo "bench.sh: $scenario: $nodes node(s) [${urls[*]}] and redis ${BENCH_REDIS:-single} [$redis_list] on CPU $server_cpus; load tool on CPU $tool_cpus; open files $(ulimit -n)" >&2
 
 set +e
 env "${tool_env[@]}" taskset -c "$tool_cpus" dotnet tools/Chattorum.LoadTest/bin/Release/net10.0/Chattorum.LoadTest.dll \
-    --url "$(IFS=,; echo "${urls[*]}")" --pids "$all_pids" --redis "127.0.0.1:$redis_port" --signing-key "$signing_key" \
+    --url "$(IFS=,; echo "${urls[*]}")" --pids "$all_pids" --redis "$redis_list" --signing-key "$signing_key" \
     --scenario "$scenario" "${common[@]}" "${tool[@]}" "$@" \
     | tee "$work/report.txt"
 status=${PIPESTATUS[0]}
