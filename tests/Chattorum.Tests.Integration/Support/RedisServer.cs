@@ -170,9 +170,17 @@ public static class FreePort
 public static class Signals
 {
     /// <summary>SIGTERM, as an orchestrator stops a process.</summary>
-    public static void Terminate(int pid)
+    public static void Terminate(int pid) => Send("TERM", pid);
+
+    /// <summary>SIGSTOP: the process freezes, its sockets stay open and nothing answers (a stalled, not a dead, peer).</summary>
+    public static void Pause(int pid) => Send("STOP", pid);
+
+    /// <summary>SIGCONT: a paused process goes on where it stopped.</summary>
+    public static void Resume(int pid) => Send("CONT", pid);
+
+    private static void Send(string signal, int pid)
     {
-        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 }
