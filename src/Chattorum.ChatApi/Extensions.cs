@@ -41,6 +41,7 @@ public static class Extensions
         services.AddSingleton<ChatMetrics>();
         services.AddSingleton<ChatNode>();
         services.AddSingleton<ReplicationWait>();
+        services.AddSingleton<SubscriptionRecovery>();
         services.AddSingleton<IRoomBackplane, RedisRoomBackplane>();
         services.AddSingleton<RedisPresence>();
         services.AddSingleton<IRoomPresence>(provider => provider.GetRequiredService<RedisPresence>());

@@ -14,16 +14,18 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly ReplicationWait _replication;
+    private readonly SubscriptionRecovery _recovery;
     private readonly ChatMetrics _metrics;
     private readonly ILogger<RedisRoomBackplane> _logger;
 
-    public RedisRoomBackplane(IConnectionMultiplexer redis, ReplicationWait replication, ChatMetrics metrics, ILogger<RedisRoomBackplane> logger)
+    public RedisRoomBackplane(IConnectionMultiplexer redis, ReplicationWait replication, SubscriptionRecovery recovery, ChatMetrics metrics, ILogger<RedisRoomBackplane> logger)
     {
         _redis = redis;
         _replication = replication;
+        _recovery = recovery;
         _metrics = metrics;
         _logger = logger;
-        _redis.ConnectionRestored += OnConnectionRestored;
+        _recovery.Recovered += OnRecovered;
     }
 
     public event Action? Reconnected;
@@ -69,7 +71,9 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 
     public async Task<IAsyncDisposable> SubscribeAsync(string room, Action<RoomEvent> onEvent)
     {
-        var queue = await _redis.GetSubscriber().SubscribeAsync(RedisKeys.Events(room)).ConfigureAwait(false);
+        var channel = RedisKeys.Events(room);
+        var queue = await _redis.GetSubscriber().SubscribeAsync(channel).ConfigureAwait(false);
+        _recovery.Track(channel);
         queue.OnMessage(message =>
         {
             byte[]? payload = message.Message;
@@ -82,7 +86,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
                 LogMalformedEvent(_logger, room);
             }
         });
-        return new Subscription(queue);
+        return new Subscription(queue, _recovery);
     }
 
     public async Task<RoomSnapshot> LoadAsync(string room, string? since, int count)
@@ -122,7 +126,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
         return newest.Length == 0 ? null : StreamId.Parse(newest[0].Id.ToString());
     }
 
-    public void Dispose() => _redis.ConnectionRestored -= OnConnectionRestored;
+    public void Dispose() => _recovery.Recovered -= OnRecovered;
 
     private static ChatMessage ToMessage(string room, RedisResult[] entry)
     {
@@ -141,24 +145,17 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
         return new ChatMessage(room, id, user, text, StreamId.Parse(id).Milliseconds);
     }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args)
-    {
-        if (args.ConnectionType == ConnectionType.Subscription)
-        {
-            LogReconnected(_logger, args.EndPoint?.ToString());
-            _metrics.BackplaneReconnected();
-            Reconnected?.Invoke();
-        }
-    }
+    private void OnRecovered() => Reconnected?.Invoke();
 
-    private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
+    private sealed class Subscription(ChannelMessageQueue queue, SubscriptionRecovery recovery) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync().ConfigureAwait(false);
+        public async ValueTask DisposeAsync()
+        {
+            recovery.Forget(queue.Channel);
+            await queue.UnsubscribeAsync().ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a malformed event on room {Room}'s channel")]
     private static partial void LogMalformedEvent(ILogger logger, string room);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Redis subscription connection to {EndPoint} restored; hubs catch up from the streams")]
-    private static partial void LogReconnected(ILogger logger, string? endPoint);
 }

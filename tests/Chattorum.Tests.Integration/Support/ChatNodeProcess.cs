@@ -13,10 +13,14 @@ public sealed class ChatNodeProcess : IChatEndpoint, IAsyncDisposable
 
     public bool HasExited => Process.HasExited;
 
-    public static async Task<ChatNodeProcess> StartAsync(RedisServer redis, params (string Key, string Value)[] settings) =>
+    public static Task<ChatNodeProcess> StartAsync(RedisServer redis, params (string Key, string Value)[] settings) =>
+        StartAsync(redis.ConnectionString, settings);
+
+    /// <summary>A node on any Redis deployment: one server, or a cluster's primaries (StackExchange.Redis syntax).</summary>
+    public static async Task<ChatNodeProcess> StartAsync(string redisConnectionString, params (string Key, string Value)[] settings) =>
         new(await ServiceProcess.StartAsync(
             "Chattorum.ChatApi",
-            [("ConnectionStrings__cache", redis.ConnectionString), ("Auth__SigningKey", TestSecrets.SigningKey), .. settings]));
+            [("ConnectionStrings__cache", redisConnectionString), ("Auth__SigningKey", TestSecrets.SigningKey), .. settings]));
 
     /// <summary>SIGKILL: the node vanishes mid-flight.</summary>
     public Task KillAsync() => Process.KillAsync();

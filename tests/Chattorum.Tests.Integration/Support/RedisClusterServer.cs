@@ -78,7 +78,7 @@ public sealed partial class RedisClusterServer : IAsyncDisposable
     }
 
     /// <summary>The hash slot of a key, computed here as Redis does: CRC16 (XMODEM) of its hash tag, modulo 16384.</summary>
-    public static int KeySlot(string key) => HashSlot.Of(key);
+    public static int KeySlot(string key) => Chattorum.Tests.Support.HashSlots.Of(key);
 
     public RedisClusterNode NodeAt(int port) => _nodes.Single(node => node.Port == port);
 

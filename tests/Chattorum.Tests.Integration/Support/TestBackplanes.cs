@@ -13,6 +13,7 @@ public static class TestBackplanes
     {
         metrics ??= TestMeters.Chat();
         var replication = new ReplicationWait(connection, options ?? new ChatOptions(), metrics, TimeProvider.System, NullLogger<ReplicationWait>.Instance);
-        return new RedisRoomBackplane(connection, replication, metrics, NullLogger<RedisRoomBackplane>.Instance);
+        var recovery = new SubscriptionRecovery(connection, metrics, TimeProvider.System, NullLogger<SubscriptionRecovery>.Instance);
+        return new RedisRoomBackplane(connection, replication, recovery, metrics, NullLogger<RedisRoomBackplane>.Instance);
     }
 }

@@ -4,7 +4,7 @@ using Chattorum.Tests.Support;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
-namespace Chattorum.Tests.Integration.Cluster;
+namespace Chattorum.Tests.Integration.RedisCluster;
 
 /// <summary>
 /// How StackExchange.Redis keeps a sharded subscription (SSUBSCRIBE) through a real cluster's faults: its slot's

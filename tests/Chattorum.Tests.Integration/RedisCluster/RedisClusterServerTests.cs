@@ -5,7 +5,7 @@ using Chattorum.Tests.Support;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
-namespace Chattorum.Tests.Integration.Cluster;
+namespace Chattorum.Tests.Integration.RedisCluster;
 
 /// <summary>The Redis Cluster fixture itself (not Chattorum): its layout, its slot arithmetic, and the faults it makes.</summary>
 [Collection(RedisClusterCollection.Name)]
@@ -33,7 +33,7 @@ public sealed class RedisClusterServerTests(RedisClusterFixture fixture, ITestOu
         var primaries = view.Where(entry => entry.IsPrimary).ToList();
         Assert.Equal(3, primaries.Count);
         Assert.All(primaries, primary => Assert.Single(view, entry => entry.IsReplica && entry.PrimaryId == primary.Id));
-        Assert.All(Enumerable.Range(0, HashSlot.Count), slot => Assert.Single(primaries, primary => primary.Owns(slot)));
+        Assert.All(Enumerable.Range(0, Chattorum.Tests.Support.HashSlots.Count), slot => Assert.Single(primaries, primary => primary.Owns(slot)));
 
         foreach (var node in Cluster.Nodes)
         {

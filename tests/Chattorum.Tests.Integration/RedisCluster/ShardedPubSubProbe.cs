@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using StackExchange.Redis;
 
-namespace Chattorum.Tests.Integration.Cluster;
+namespace Chattorum.Tests.Integration.RedisCluster;
 
 /// <summary>What the application does, beyond subscribing once, to keep a sharded subscription alive through faults.</summary>
 public enum ResubscribePolicy
