@@ -92,6 +92,9 @@ internal static class LocalRedisClusterExtensions
                 Add("--pidfile", Path.Combine(dataFolder, "redis.pid"));
                 Add("--save", string.Empty);
                 Add("--appendonly", "yes");
+                // A replica syncs at once rather than after Redis's default 5 s wait for more replicas to share one
+                // transfer: each primary here has one.
+                Add("--repl-diskless-sync-delay", "0");
             })
             .WithParentRelationship(cluster)
             .WithIconName("Database")

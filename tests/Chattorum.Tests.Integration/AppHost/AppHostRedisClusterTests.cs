@@ -7,6 +7,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Chattorum.ChatApi.Backplane;
 using Chattorum.Tests.Integration.Support;
+using Chattorum.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using static Chattorum.Tests.Integration.Support.ChatTestClient;
@@ -26,6 +27,9 @@ public sealed class AppHostRedisClusterTests(RedisClusterAppHostFixture fixture)
     private const int Slots = 16384;
 
     private static readonly TimeSpan IoTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the cluster may take to agree on roles and sync its replicas after it reported cluster_state:ok.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Every_chat_node_is_given_the_clusters_primaries_as_its_cache_connection_string()
@@ -56,7 +60,13 @@ public sealed class AppHostRedisClusterTests(RedisClusterAppHostFixture fixture)
             Assert.Contains($"cluster_known_nodes:{Primaries * (1 + ReplicasPerPrimary)}", info, StringComparison.Ordinal);
         }
 
-        var nodes = (await redis.GetServer(seeds[0]).ClusterNodesAsync())!.Nodes;
+        // A replica's role reaches the other nodes by gossip, a moment after the slots (and cluster_state:ok).
+        var seed = redis.GetServer(seeds[0]);
+        await Eventually.EqualAsync(
+            (Primaries, Primaries * ReplicasPerPrimary),
+            async () => (await seed.ClusterNodesAsync())!.Nodes is var all ? (all.Count(node => !node.IsReplica), all.Count(node => node.IsReplica)) : default,
+            SettleTimeout);
+        var nodes = (await seed.ClusterNodesAsync())!.Nodes;
         var primaries = nodes.Where(node => !node.IsReplica).ToList();
         var replicas = nodes.Where(node => node.IsReplica).ToList();
         Assert.Equal(Primaries, primaries.Count);
@@ -80,14 +90,16 @@ public sealed class AppHostRedisClusterTests(RedisClusterAppHostFixture fixture)
         var seeds = (await fixture.App.GetConnectionStringAsync("cache"))!.Split(',');
         var configuration = (await redis.GetServer(seeds[0]).ClusterNodesAsync())!;
 
-        // CLUSTER SLOTS names every primary and replica by the address it announces: each must answer PING there.
-        var slots = (RedisResult[])(await redis.GetServer(seeds[0]).ExecuteAsync("CLUSTER", "SLOTS"))!;
-        var announced = slots
+        // CLUSTER SLOTS names every primary and replica (a replica once it has synced) by the address it announces:
+        // each must answer PING there.
+        var seed = redis.GetServer(seeds[0]);
+        async Task<List<string>> AnnouncedAsync() => ((RedisResult[])(await seed.ExecuteAsync("CLUSTER", "SLOTS"))!)
             .SelectMany(range => ((RedisResult[])range!).Skip(2))
             .Select(node => $"{(string)((RedisResult[])node!)[0]!}:{(int)((RedisResult[])node!)[1]}")
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        Assert.Equal(Primaries * (1 + ReplicasPerPrimary), announced.Count);
+        await Eventually.EqualAsync(Primaries * (1 + ReplicasPerPrimary), async () => (await AnnouncedAsync()).Count, SettleTimeout);
+        var announced = await AnnouncedAsync();
         foreach (var address in announced)
         {
             Assert.Equal("+PONG", await SendAsync(address, "PING"));
