@@ -10,6 +10,7 @@ using Chattorum.Tests.Integration.Support;
 using Chattorum.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 using static Chattorum.Tests.Integration.Support.ChatTestClient;
 
 namespace Chattorum.Tests.Integration.AppHost;
@@ -20,7 +21,7 @@ namespace Chattorum.Tests.Integration.AppHost;
 /// works through it. One started app for the class.
 /// </summary>
 [Collection(RedisClusterAppHostCollection.Name)]
-public sealed class AppHostRedisClusterTests(RedisClusterAppHostFixture fixture) : IClassFixture<RedisClusterAppHostFixture>
+public sealed class AppHostRedisClusterTests(RedisClusterAppHostFixture fixture, ITestOutputHelper output) : IClassFixture<RedisClusterAppHostFixture>
 {
     private const int Primaries = 3;
     private const int ReplicasPerPrimary = 1;
@@ -79,8 +80,10 @@ public sealed class AppHostRedisClusterTests(RedisClusterAppHostFixture fixture)
             seeds.Order(StringComparer.Ordinal),
             primaries.Select(primary => Format(primary.EndPoint)).Order(StringComparer.Ordinal));
 
+        // The step that formed it ran to its end, successfully.
         var bootstrap = Assert.IsType<ResourceEvent>(fixture.App.ResourceNotifications.TryGetCurrentState(RedisClusterAppHostFixture.BootstrapResource, out var ended) ? ended : null);
-        Assert.Equal(0, bootstrap.Snapshot.ExitCode);
+        Assert.Equal((KnownResourceStates.Finished, 0), (bootstrap.Snapshot.State?.Text, bootstrap.Snapshot.ExitCode));
+        output.WriteLine($"AppHost in Redis Cluster mode: cluster, RabbitMQ, ChatApi and StockBot healthy {fixture.StartTime.TotalSeconds:F1} s after the start");
     }
 
     [Fact]
