@@ -162,7 +162,7 @@ public sealed class LocalRedisClusterPods : IAsyncDisposable
         var request = new StringBuilder(Resp("AUTH", Password)).Append(Resp(command)).ToString();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), timeout.Token);
 
-        // +OK for AUTH, then one reply: read until the connection has been quiet after the second reply started.
+        // +OK for AUTH, then the command's reply: read until that reply is complete.
         var reply = new StringBuilder();
         var buffer = new byte[16384];
         while (true)
