@@ -22,6 +22,14 @@ install_local_services() {
     [ ${#missing[@]} -eq 0 ] || apt_install "$who" "${missing[@]}"
 }
 
+# Redis alone, for the Redis Cluster mode, whose nodes run as local processes even where containers run.
+# Debian's redis-server depends on redis-tools, which brings redis-cli (the cluster's bootstrap step runs it).
+install_local_redis() {
+    { [ -x /usr/bin/redis-server ] || command -v redis-server >/dev/null 2>&1; } \
+        && { [ -x /usr/bin/redis-cli ] || command -v redis-cli >/dev/null 2>&1; } \
+        || apt_install "$1" redis-server
+}
+
 # The browser the web page's tests drive.
 install_chromium() {
     [ -x /usr/bin/chromium ] || apt_install "$1" chromium

@@ -3,13 +3,26 @@
 # and the Aspire dashboard. With a working container runtime Redis and RabbitMQ run as containers; without one
 # they run from Debian's redis-server and rabbitmq-server packages, which this script installs when missing.
 #
-#   scripts/run.sh [AppHost arguments...]
+#   scripts/run.sh [--redis-cluster] [AppHost arguments...]
+#
+#   --redis-cluster   a local Redis Cluster (3 primaries, 3 replicas: six redis-server processes, formed by
+#                     redis-cli --cluster create) instead of one Redis. Always local processes, container runtime
+#                     or not; the same as the AppHost setting Chattorum:RedisCluster=true.
 #
 # Stop it with Ctrl+C (or SIGTERM when it runs in the background).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/install-services.sh
+
+redis_cluster=false
+apphost_args=()
+for arg in "$@"; do
+    case "$arg" in
+        --redis-cluster) redis_cluster=true ;;
+        *) apphost_args+=("$arg") ;;
+    esac
+done
 
 container_runtime_is_healthy() {
     local runtime="${ASPIRE_CONTAINER_RUNTIME:-docker}"
@@ -20,13 +33,21 @@ command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is
 
 if container_runtime_is_healthy; then
     echo "run.sh: container runtime '${ASPIRE_CONTAINER_RUNTIME:-docker}' is healthy: Redis and RabbitMQ run as containers."
+    # The cluster's nodes are local processes even here: it needs redis-server (and redis-cli) installed.
+    [ "$redis_cluster" = false ] || install_local_redis run.sh
 else
     install_local_services run.sh
     echo "run.sh: Redis and RabbitMQ run as local processes (redis-server, rabbitmq-server)."
+fi
+
+if [ "$redis_cluster" = true ]; then
+    # The AppHost reads Chattorum:RedisCluster from its configuration; the environment is one source of it.
+    export Chattorum__RedisCluster=true
+    echo "run.sh: Redis runs as a local cluster: cache-node-0..5 (3 primaries, 3 replicas), formed by cache-create."
 fi
 
 # The "http" launch profile (src/Chattorum.AppHost/Properties/launchSettings.json) fixes the dashboard's address.
 echo "run.sh: dashboard at http://localhost:15080 (sign in with the 'Login URL' the AppHost prints below)."
 echo "run.sh: ChatApi at http://localhost:5170, StockBot at http://localhost:5180 (health: /health)."
 
-exec dotnet run --project src/Chattorum.AppHost --launch-profile http -- "$@"
+exec dotnet run --project src/Chattorum.AppHost --launch-profile http -- "${apphost_args[@]}"

@@ -41,9 +41,10 @@ internal static class LocalServices
 
     /// <summary>
     /// Finds an executable: the path in <paramref name="overrideVariable"/> when set, else the first candidate that
-    /// exists (absolute, or on PATH). Fails naming the Debian package that provides it.
+    /// exists (absolute, or on PATH). Fails naming the Debian package that provides it, and <paramref name="reason"/>:
+    /// why a local process is needed (by default: no container runtime answered).
     /// </summary>
-    public static string FindBinary(string resourceName, string overrideVariable, string[] candidates, string debianPackage)
+    public static string FindBinary(string resourceName, string overrideVariable, string[] candidates, string debianPackage, string? reason = null)
     {
         if (Environment.GetEnvironmentVariable(overrideVariable) is { Length: > 0 } configured)
         {
@@ -70,6 +71,14 @@ internal static class LocalServices
                     return path;
                 }
             }
+        }
+
+        if (reason is not null)
+        {
+            throw new InvalidOperationException(
+                $"Resource '{resourceName}': {reason}, and {string.Join(" / ", candidates)} was not found. " +
+                $"Install it with `sudo apt-get install -y {debianPackage}` (scripts/run.sh does this), " +
+                $"or set {overrideVariable} to the binary.");
         }
 
         throw new InvalidOperationException(

@@ -12,16 +12,33 @@ internal sealed class ProtocolHealthCheck(
     EndpointReference endpoint,
     ReadOnlyMemory<byte> request,
     Func<ReadOnlyMemory<byte>, bool> isHealthyReply,
-    string expectation) : IHealthCheck
+    string expectation,
+    string? host = null) : IHealthCheck
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>Redis: <c>PING</c> answered by <c>+PONG</c>.</summary>
-    public static ProtocolHealthCheck RedisPing(EndpointReference endpoint) => new(
+    /// <summary>
+    /// Redis: <c>PING</c> answered by <c>+PONG</c>. <paramref name="host"/> is the address the server binds, when it is
+    /// not the endpoint's host name.
+    /// </summary>
+    public static ProtocolHealthCheck RedisPing(EndpointReference endpoint, string? host = null) => new(
         endpoint,
         "PING\r\n"u8.ToArray(),
         reply => reply.Span.StartsWith("+PONG"u8),
-        "+PONG");
+        "+PONG",
+        host);
+
+    /// <summary>
+    /// A Redis Cluster node: <c>CLUSTER INFO</c> answered with <c>cluster_state:ok</c> (its first line), i.e. every slot is
+    /// served as far as this node knows. <paramref name="host"/> is the address the node binds, when it is not the
+    /// endpoint's host name.
+    /// </summary>
+    public static ProtocolHealthCheck RedisClusterStateOk(EndpointReference endpoint, string? host = null) => new(
+        endpoint,
+        "CLUSTER INFO\r\n"u8.ToArray(),
+        reply => reply.Span.IndexOf("cluster_state:ok"u8) >= 0,
+        "cluster_state:ok",
+        host);
 
     /// <summary>
     /// RabbitMQ: the AMQP 0-9-1 protocol header answered by a frame (Connection.Start, a method frame: type 1).
@@ -40,13 +57,15 @@ internal sealed class ProtocolHealthCheck(
             return HealthCheckResult.Unhealthy("The endpoint has no port yet.");
         }
 
+        var address = host ?? endpoint.Host;
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
 
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token).ConfigureAwait(false);
+            await client.ConnectAsync(address, endpoint.Port, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
             await stream.WriteAsync(request, timeout.Token).ConfigureAwait(false);
 
@@ -67,19 +86,19 @@ internal sealed class ProtocolHealthCheck(
                 }
             }
 
-            return HealthCheckResult.Unhealthy($"Expected {expectation} from {endpoint.Host}:{endpoint.Port}, got {read} byte(s).");
+            return HealthCheckResult.Unhealthy($"Expected {expectation} from {address}:{endpoint.Port}, got {read} byte(s).");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"No answer from {endpoint.Host}:{endpoint.Port} within {Timeout.TotalSeconds} s.");
+            return HealthCheckResult.Unhealthy($"No answer from {address}:{endpoint.Port} within {Timeout.TotalSeconds} s.");
         }
         catch (SocketException ex)
         {
-            return HealthCheckResult.Unhealthy($"Cannot reach {endpoint.Host}:{endpoint.Port}.", ex);
+            return HealthCheckResult.Unhealthy($"Cannot reach {address}:{endpoint.Port}.", ex);
         }
         catch (IOException ex)
         {
-            return HealthCheckResult.Unhealthy($"Connection to {endpoint.Host}:{endpoint.Port} dropped.", ex);
+            return HealthCheckResult.Unhealthy($"Connection to {address}:{endpoint.Port} dropped.", ex);
         }
     }
 }

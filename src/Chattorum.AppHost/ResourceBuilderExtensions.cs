@@ -9,11 +9,25 @@ namespace Chattorum.AppHost;
 /// </summary>
 internal static class ChattorumResourceBuilderExtensions
 {
-    /// <summary>Redis, as <c>ConnectionStrings:{name}</c> = StackExchange.Redis configuration (<c>host:port[,password=...]</c>).</summary>
-    public static IResourceBuilder<IResourceWithConnectionString> AddCache(this IDistributedApplicationBuilder builder, string name) =>
-        UseContainers(builder)
+    /// <summary>
+    /// Redis, as <c>ConnectionStrings:{name}</c> = StackExchange.Redis configuration (<c>host:port[,password=...]</c>).
+    /// With <see cref="RedisClusterSwitch"/> on, a local Redis Cluster instead (always local processes: there is no
+    /// container-based cluster here), whose connection string lists its primaries.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddCache(this IDistributedApplicationBuilder builder, string name)
+    {
+        if (RedisClusterSwitch.IsOn(builder))
+        {
+            Console.WriteLine(
+                $"Chattorum: {RedisClusterSwitch.ConfigurationKey} is on: Redis runs as a local cluster of " +
+                $"{LocalRedisClusterResource.NodeCount} redis-server processes ({LocalRedisClusterResource.PrimaryCount} primaries with replicas).");
+            return builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRedisCluster(name).Resource);
+        }
+
+        return UseContainers(builder)
             ? builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRedis(name).Resource)
             : builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRedis(name).Resource);
+    }
 
     /// <summary>RabbitMQ, as <c>ConnectionStrings:{name}</c> = an AMQP URI.</summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(this IDistributedApplicationBuilder builder, string name) =>

@@ -138,8 +138,14 @@ internal sealed class AspireManifest
 /// <c>{jwt-signing-key.value}</c>, ...) into the values a Kubernetes deployment uses: hosts become Service names (or
 /// placeholders for externally managed services), ports the bindings' ports, and parameters their placeholders.
 /// Anything it does not know throws, so a change in the app model cannot slip through untranslated.
+/// <paramref name="connectionStringOf"/>, when given, may rewrite a resource's evaluated connection string (a Redis Cluster
+/// lists its pods where the app model has one host).
 /// </summary>
-internal sealed class ManifestExpressions(AspireManifest manifest, Func<AspireResource, string> hostOf, Func<AspireResource, string> parameterValue)
+internal sealed class ManifestExpressions(
+    AspireManifest manifest,
+    Func<AspireResource, string> hostOf,
+    Func<AspireResource, string> parameterValue,
+    Func<AspireResource, string, string>? connectionStringOf = null)
 {
     public string Evaluate(string expression)
     {
@@ -191,8 +197,8 @@ internal sealed class ManifestExpressions(AspireManifest manifest, Func<AspireRe
         var resource = manifest[parts[0]];
         return parts[1..] switch
         {
-            ["connectionString"] => Evaluate(resource.ConnectionString
-                ?? throw new NotSupportedException($"'{{{reference}}}': resource '{resource.Name}' has no connection string.")),
+            ["connectionString"] => ConnectionString(resource, Evaluate(resource.ConnectionString
+                ?? throw new NotSupportedException($"'{{{reference}}}': resource '{resource.Name}' has no connection string."))),
             ["value"] or ["inputs", "value"] when resource.IsParameter => parameterValue(resource),
             ["value"] when resource.Type == "annotated.string" => ApplyFilter(resource, Evaluate(resource.Value ?? string.Empty)),
             ["value"] when resource.Value is not null => Evaluate(resource.Value),
@@ -200,6 +206,9 @@ internal sealed class ManifestExpressions(AspireManifest manifest, Func<AspireRe
             _ => throw new NotSupportedException($"Cannot translate the manifest expression '{{{reference}}}' to Kubernetes."),
         };
     }
+
+    private string ConnectionString(AspireResource resource, string evaluated) =>
+        connectionStringOf is null ? evaluated : connectionStringOf(resource, evaluated);
 
     private string Binding(AspireResource resource, string name, string property)
     {

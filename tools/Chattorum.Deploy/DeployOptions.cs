@@ -1,8 +1,15 @@
 namespace Chattorum.Deploy;
 
-/// <summary>What the generated manifests may vary by; the defaults produce what is committed in deploy/k8s/.</summary>
+/// <summary>
+/// What the generated manifests may vary by; the defaults produce what is committed in deploy/k8s/, and
+/// <see cref="RedisCluster"/> what is committed in deploy/k8s-redis-cluster/.
+/// </summary>
 internal sealed record DeployOptions
 {
+    public const string DefaultOutputFolder = "deploy/k8s";
+
+    public const string RedisClusterOutputFolder = "deploy/k8s-redis-cluster";
+
     /// <summary>Prefix of the two application images, e.g. <c>registry.example.com</c>: images are <c>[REGISTRY/]chattorum/NAME:TAG</c>.</summary>
     public string? Registry { get; init; }
 
@@ -13,6 +20,16 @@ internal sealed record DeployOptions
     /// No StatefulSets for Redis and RabbitMQ: the connection strings in the Secret point at services managed elsewhere.
     /// </summary>
     public bool ExternalServices { get; init; }
+
+    /// <summary>
+    /// Redis as a Redis Cluster (three primaries, three replicas) instead of one Redis: a StatefulSet of six cluster-enabled
+    /// pods and a Job that forms the cluster. With <see cref="ExternalServices"/> nothing changes: a managed cluster's
+    /// endpoint goes in the Secret like any managed Redis's.
+    /// </summary>
+    public bool RedisCluster { get; init; }
+
+    /// <summary>Where these manifests are committed (relative to the repository), for the header of every file.</summary>
+    public string OutputFolder => RedisCluster ? RedisClusterOutputFolder : DefaultOutputFolder;
 
     /// <summary>The host name of the Ingress rule; none means every host.</summary>
     public string? IngressHost { get; init; }
@@ -39,6 +56,11 @@ internal sealed record DeployOptions
         if (ExternalServices)
         {
             yield return "--external-services";
+        }
+
+        if (RedisCluster)
+        {
+            yield return "--redis-cluster";
         }
 
         if (IngressHost is not null)

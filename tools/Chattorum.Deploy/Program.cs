@@ -15,12 +15,16 @@ namespace Chattorum.Deploy
 
             usage: dotnet run --project tools/Chattorum.Deploy -- [options]
 
-              --output DIR           where to write the YAML files (default: deploy/k8s in the repository)
+              --output DIR           where to write the YAML files (default: deploy/k8s in the repository,
+                                     deploy/k8s-redis-cluster with --redis-cluster)
               --manifest FILE        use this Aspire manifest instead of running the AppHost's manifest publisher
               --apphost PATH         the AppHost project file or built assembly (default: src/Chattorum.AppHost)
               --registry HOST[/PATH] image registry of the application images: HOST/chattorum/NAME:TAG
               --tag TAG              tag of the application images (default: latest)
               --external-services    no Redis and RabbitMQ StatefulSets: the Secret's connection strings name managed services
+              --redis-cluster        Redis as a Redis Cluster: six cluster-enabled pods (3 primaries, 3 replicas) and a Job
+                                     that forms the cluster; the Secret lists the pods. With --external-services, give the
+                                     managed cluster's endpoint in the Secret instead
               --ingress-host HOST    host name of the Ingress rule (default: every host)
               --ingress-class NAME   ingress class (default: nginx)
               --otlp-endpoint URL    OTEL_EXPORTER_OTLP_ENDPOINT of the applications (default: http://otel-collector:4317)
@@ -43,6 +47,7 @@ namespace Chattorum.Deploy
                         case "--registry": options = options with { Registry = Value() }; break;
                         case "--tag": options = options with { Tag = Value() }; break;
                         case "--external-services": options = options with { ExternalServices = true }; break;
+                        case "--redis-cluster": options = options with { RedisCluster = true }; break;
                         case "--ingress-host": options = options with { IngressHost = Value() }; break;
                         case "--ingress-class": options = options with { IngressClass = Value() }; break;
                         case "--otlp-endpoint": options = options with { OtlpEndpoint = Value() }; break;
@@ -60,7 +65,7 @@ namespace Chattorum.Deploy
             try
             {
                 var root = RepositoryRoot();
-                outputFolder ??= Path.Combine(root ?? ".", "deploy", "k8s");
+                outputFolder ??= Path.Combine(root ?? ".", options.OutputFolder);
 
                 AspireManifest manifest;
                 if (manifestPath is not null)

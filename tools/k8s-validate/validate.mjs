@@ -3,7 +3,7 @@
 // wrong types, missing required fields and bad enum values. Unknown fields are not caught here; the .NET tests parse
 // the same files strictly with KubernetesClient for that.
 //
-//   node tools/k8s-validate/validate.mjs deploy/k8s/*.yaml
+//   node tools/k8s-validate/validate.mjs deploy/k8s/*.yaml deploy/k8s-redis-cluster/*.yaml
 //
 // Prints one line per object, then a summary; exits 1 when any object is invalid, 2 on bad usage.
 import { readFile } from "node:fs/promises";
@@ -12,11 +12,12 @@ import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { Job } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 
 // The kinds the generator writes; anything else is reported rather than passed unchecked.
 const models = new Map(
-  [ConfigMap, Secret, Service, Deployment, StatefulSet, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget].map(
+  [ConfigMap, Secret, Service, Deployment, StatefulSet, Job, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget].map(
     (model) => [`${model.apiVersion}/${model.kind}`, model],
   ),
 );

@@ -24,6 +24,11 @@ public sealed class AspireManifestFixture : IAsyncLifetime
 
     public const string RegenerateCommand = "dotnet run --project tools/Chattorum.Deploy -- --output deploy/k8s";
 
+    /// <summary>The committed manifests of the Redis Cluster variant (<c>--redis-cluster</c>).</summary>
+    public static string CommittedRedisClusterFolder => Path.Combine(RepositoryRoot, "deploy", "k8s-redis-cluster");
+
+    public const string RegenerateRedisClusterCommand = "dotnet run --project tools/Chattorum.Deploy -- --output deploy/k8s-redis-cluster --redis-cluster";
+
     public string ManifestPath => Path.Combine(temp.FullName, "aspire-manifest.json");
 
     public string ManifestJson { get; private set; } = string.Empty;

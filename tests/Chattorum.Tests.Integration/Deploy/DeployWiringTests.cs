@@ -8,7 +8,7 @@ namespace Chattorum.Tests.Integration.Deploy;
 /// <summary>
 /// The objects fit together: what references what exists, Services find their pods and ports, probes hit paths the
 /// applications serve, and the settings the applications read are there. Checked on the committed manifests and on the
-/// <c>--external-services</c> variant.
+/// <c>--external-services</c> variant (the Redis Cluster variant: <see cref="RedisClusterManifestTests"/>).
 /// </summary>
 [Collection(DeployCollection.Name)]
 public class DeployWiringTests(AspireManifestFixture fixture)
@@ -178,7 +178,7 @@ public class DeployWiringTests(AspireManifestFixture fixture)
     }
 
     /// <summary>Every reference in <paramref name="objects"/> resolves.</summary>
-    private static void AssertWired(IReadOnlyList<IKubernetesObject> objects)
+    internal static void AssertWired(IReadOnlyList<IKubernetesObject> objects)
     {
         var configMaps = objects.OfType<V1ConfigMap>().ToDictionary(c => c.Metadata.Name, c => c.Data.Keys.ToHashSet());
         var secrets = objects.OfType<V1Secret>().ToDictionary(
@@ -187,7 +187,7 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         var workloads = Workloads(objects);
         Assert.NotEmpty(workloads);
 
-        foreach (var (name, selector, template, _) in workloads)
+        foreach (var (name, selector, template, _, runsToCompletion) in workloads)
         {
             Assert.True(Selects(selector, template.Metadata.Labels), $"{name}: the selector does not match its pod template's labels");
             Assert.Equal("chattorum", template.Metadata.Labels["app.kubernetes.io/part-of"]);
@@ -208,6 +208,11 @@ public class DeployWiringTests(AspireManifestFixture fixture)
                         Assert.True(secrets.TryGetValue(secretKey.Name, out var keys), $"{name}: {env.Name} names Secret {secretKey.Name}, which is not there");
                         Assert.True(keys.Contains(secretKey.Key), $"{name}: {env.Name} names key {secretKey.Key} of Secret {secretKey.Name}, which is not there");
                     }
+                    else if (env.ValueFrom?.FieldRef is { } field)
+                    {
+                        // The downward API: only fields every pod has.
+                        Assert.Contains(field.FieldPath, new[] { "metadata.name", "metadata.namespace", "status.podIP" });
+                    }
                     else
                     {
                         Assert.True(env.Value is not null, $"{name}: {env.Name} has no value");
@@ -215,7 +220,8 @@ public class DeployWiringTests(AspireManifestFixture fixture)
                 }
 
                 var ports = container.Ports?.Select(p => p.Name).ToHashSet() ?? [];
-                foreach (var probe in new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe })
+                // A Job's container runs to its end: nothing to probe.
+                foreach (var probe in runsToCompletion ? [] : new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe })
                 {
                     Assert.NotNull(probe);
                     if (probe.HttpGet is { } get)
@@ -239,6 +245,14 @@ public class DeployWiringTests(AspireManifestFixture fixture)
                     .Concat(workloads.Single(w => w.Name == name).ClaimNames)
                     .ToHashSet();
                 Assert.All(container.VolumeMounts ?? [], mount => Assert.Contains(mount.Name, volumes));
+            }
+
+            foreach (var volume in template.Spec.Volumes ?? [])
+            {
+                if (volume.ConfigMap is { } configMapVolume)
+                {
+                    Assert.True(configMaps.ContainsKey(configMapVolume.Name), $"{name}: volume {volume.Name} names ConfigMap {configMapVolume.Name}, which is not there");
+                }
             }
         }
 
@@ -282,14 +296,17 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         }
     }
 
-    private static List<(string Name, IDictionary<string, string> Selector, V1PodTemplateSpec Template, IReadOnlyList<string> ClaimNames)> Workloads(IReadOnlyList<IKubernetesObject> objects) =>
+    /// <summary>Deployments, StatefulSets and Jobs (whose selector Kubernetes generates: their pod labels stand in).</summary>
+    private static List<(string Name, IDictionary<string, string> Selector, V1PodTemplateSpec Template, IReadOnlyList<string> ClaimNames, bool RunsToCompletion)> Workloads(IReadOnlyList<IKubernetesObject> objects) =>
         objects.OfType<V1Deployment>()
-            .Select(d => (d.Metadata.Name, d.Spec.Selector.MatchLabels, d.Spec.Template, (IReadOnlyList<string>)[]))
+            .Select(d => (d.Metadata.Name, d.Spec.Selector.MatchLabels, d.Spec.Template, (IReadOnlyList<string>)[], false))
             .Concat(objects.OfType<V1StatefulSet>()
-                .Select(s => (s.Metadata.Name, s.Spec.Selector.MatchLabels, s.Spec.Template, (IReadOnlyList<string>)(s.Spec.VolumeClaimTemplates?.Select(c => c.Metadata.Name).ToList() ?? []))))
+                .Select(s => (s.Metadata.Name, s.Spec.Selector.MatchLabels, s.Spec.Template, (IReadOnlyList<string>)(s.Spec.VolumeClaimTemplates?.Select(c => c.Metadata.Name).ToList() ?? []), false)))
+            .Concat(objects.OfType<V1Job>()
+                .Select(j => (j.Metadata.Name, j.Spec.Template.Metadata.Labels, j.Spec.Template, (IReadOnlyList<string>)[], true)))
             .ToList();
 
-    private static bool Selects(IDictionary<string, string>? selector, IDictionary<string, string> labels) =>
+    internal static bool Selects(IDictionary<string, string>? selector, IDictionary<string, string> labels) =>
         selector is { Count: > 0 } && selector.All(pair => labels.TryGetValue(pair.Key, out var value) && value == pair.Value);
 
     private static Dictionary<string, (string Source, string? Name)> Environment(IReadOnlyList<IKubernetesObject> objects, string deployment) =>
@@ -299,7 +316,7 @@ public class DeployWiringTests(AspireManifestFixture fixture)
                 : env.ValueFrom?.ConfigMapKeyRef is { } config ? ("configMap", config.Name)
                 : ("value", (string?)null));
 
-    private static T Named<T>(IReadOnlyList<IKubernetesObject> objects, string name)
+    internal static T Named<T>(IReadOnlyList<IKubernetesObject> objects, string name)
         where T : IKubernetesObject<V1ObjectMeta> =>
         Assert.Single(objects.OfType<T>(), o => o.Metadata.Name == name);
 

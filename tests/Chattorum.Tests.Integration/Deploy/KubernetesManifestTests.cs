@@ -17,31 +17,37 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
 {
     private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task Committed_manifests_are_what_the_generator_writes_now()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Committed_manifests_are_what_the_generator_writes_now(bool redisCluster)
     {
-        var output = fixture.NewFolder("regenerated");
+        var (folder, command) = redisCluster
+            ? (AspireManifestFixture.CommittedRedisClusterFolder, AspireManifestFixture.RegenerateRedisClusterCommand)
+            : (AspireManifestFixture.CommittedFolder, AspireManifestFixture.RegenerateCommand);
+        var output = fixture.NewFolder(redisCluster ? "regenerated-redis-cluster" : "regenerated");
         var log = new StringWriter();
 
-        var exitCode = await DeployCommand.RunAsync(["--manifest", fixture.ManifestPath, "--output", output], log, log);
+        string[] arguments = ["--manifest", fixture.ManifestPath, "--output", output, .. redisCluster ? ["--redis-cluster"] : Array.Empty<string>()];
+        var exitCode = await DeployCommand.RunAsync(arguments, log, log);
 
         Assert.True(exitCode == 0, log.ToString());
         var generated = Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        var committed = Directory.Exists(AspireManifestFixture.CommittedFolder)
-            ? Directory.GetFiles(AspireManifestFixture.CommittedFolder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
+        var committed = Directory.Exists(folder)
+            ? Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
             : [];
         var drift = new List<string>();
         drift.AddRange(generated.Except(committed).Select(name => $"{name} is missing"));
         drift.AddRange(committed.Except(generated).Select(name => $"{name} is no longer generated"));
         drift.AddRange(generated.Intersect(committed)
             .Where(name => !File.ReadAllBytes(Path.Combine(output, name!)).AsSpan()
-                .SequenceEqual(File.ReadAllBytes(Path.Combine(AspireManifestFixture.CommittedFolder, name!))))
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(folder, name!))))
             .Select(name => $"{name} differs"));
 
         Assert.True(
             drift.Count == 0,
-            $"deploy/k8s/ is out of date with the app model ({string.Join("; ", drift)}). " +
-            $"Regenerate it from the repository root with `{AspireManifestFixture.RegenerateCommand}` and commit the result.");
+            $"{Path.GetRelativePath(AspireManifestFixture.RepositoryRoot, folder)}/ is out of date with the app model ({string.Join("; ", drift)}). " +
+            $"Regenerate it from the repository root with `{command}` and commit the result.");
     }
 
     [Fact]
@@ -92,6 +98,31 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     }
 
     [Fact]
+    public void Every_committed_Redis_Cluster_object_parses_strictly_with_KubernetesClient()
+    {
+        var objects = CommittedObjects(AspireManifestFixture.CommittedRedisClusterFolder);
+
+        // The single Redis's Service and StatefulSet give way to the cluster's objects; the rest is as in deploy/k8s.
+        var cacheFile = objects.Where(o => o.File == "cache.yaml")
+            .Select(o => $"{o.Object.ApiVersion}/{o.Object.Kind} {((IMetadata<V1ObjectMeta>)o.Object).Metadata.Name}");
+        Assert.Equal(
+            [
+                "v1/ConfigMap cache-config",
+                "v1/Service cache-headless",
+                "apps/v1/StatefulSet cache",
+                "batch/v1/Job cache-create",
+                "policy/v1/PodDisruptionBudget cache",
+            ],
+            cacheFile);
+        var others = objects.Where(o => o.File != "cache.yaml").Select(Describe).Order(StringComparer.Ordinal);
+        var single = CommittedObjects().Where(o => o.File != "cache.yaml").Select(Describe).Order(StringComparer.Ordinal);
+        Assert.Equal(single, others);
+
+        static string Describe((string File, IKubernetesObject Object) o) =>
+            $"{o.File}: {o.Object.ApiVersion}/{o.Object.Kind} {((IMetadata<V1ObjectMeta>)o.Object).Metadata.Name}";
+    }
+
+    [Fact]
     public void Strict_parsing_rejects_a_misspelled_field()
     {
         // The guard the test above relies on: without strict, a typo would pass silently.
@@ -111,7 +142,7 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     [Fact]
     public async Task Every_object_is_valid_against_the_Kubernetes_OpenAPI_schemas()
     {
-        // The committed files, and the --external-services variant (written to a temporary folder).
+        // The committed files (both folders), and the --external-services variant (written to a temporary folder).
         var external = fixture.NewFolder("external-services");
         foreach (var file in new KubernetesGenerator(fixture.Manifest, new DeployOptions { ExternalServices = true }).Generate())
         {
@@ -119,6 +150,7 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
         }
 
         var files = Directory.GetFiles(AspireManifestFixture.CommittedFolder, "*.yaml")
+            .Concat(Directory.GetFiles(AspireManifestFixture.CommittedRedisClusterFolder, "*.yaml"))
             .Concat(Directory.GetFiles(external, "*.yaml"))
             .Order(StringComparer.Ordinal)
             .ToList();
@@ -157,10 +189,12 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
         Assert.Contains("imagePullPolicy must be equal to one of the allowed values", output, StringComparison.Ordinal);
     }
 
-    internal static List<(string File, IKubernetesObject Object)> CommittedObjects()
+    /// <summary>The objects of the committed files in <paramref name="folder"/> (default deploy/k8s/), parsed strictly, file by file.</summary>
+    internal static List<(string File, IKubernetesObject Object)> CommittedObjects(string? folder = null)
     {
-        Assert.True(Directory.Exists(AspireManifestFixture.CommittedFolder), $"No deploy/k8s/: run `{AspireManifestFixture.RegenerateCommand}`.");
-        return Directory.GetFiles(AspireManifestFixture.CommittedFolder, "*.yaml")
+        folder ??= AspireManifestFixture.CommittedFolder;
+        Assert.True(Directory.Exists(folder), $"No {folder}: run `{AspireManifestFixture.RegenerateCommand}` (or `{AspireManifestFixture.RegenerateRedisClusterCommand}`).");
+        return Directory.GetFiles(folder, "*.yaml")
             .Order(StringComparer.Ordinal)
             .SelectMany(path => Parse(File.ReadAllText(path)).Select(o => (Path.GetFileName(path), o)))
             .ToList();
