@@ -40,10 +40,11 @@ public sealed partial class ReplicationWait(IConnectionMultiplexer redis, ChatOp
 
         long confirmed;
         int required = _acks.Required;
+        Primary? primary = null;
         try
         {
             var server = redis.GetServer(key);
-            var primary = _primaries.GetOrAdd(server.EndPoint, endPoint => new Primary(this, endPoint));
+            primary = _primaries.GetOrAdd(server.EndPoint, endPoint => new Primary(this, endPoint));
             required = _acks.RequiredWith(await primary.ConnectedReplicasAsync(server).ConfigureAwait(false));
             if (required == 0)
             {
@@ -61,6 +62,8 @@ public sealed partial class ReplicationWait(IConnectionMultiplexer redis, ChatOp
 
         if (confirmed < required)
         {
+            // A replica that died has left the primary's list: read it again at the next send, not in 5 s.
+            primary?.ForgetReplicas();
             _metrics.WriteUnconfirmed();
             throw new UnconfirmedWriteException(id, confirmed, required, _timeout);
         }
@@ -115,6 +118,15 @@ public sealed partial class ReplicationWait(IConnectionMultiplexer redis, ChatOp
                 {
                     _checking = null;
                 }
+            }
+        }
+
+        /// <summary>The next send reads the primary's replicas again.</summary>
+        public void ForgetReplicas()
+        {
+            lock (_gate)
+            {
+                _replicas = -1;
             }
         }
 
