@@ -148,6 +148,18 @@ public static class ChatLimits
     /// <summary>Largest request head an upgrade below the HTTP layer reads (431 beyond): a token and the usual headers take under 2 KiB.</summary>
     public const int MaxUpgradeHeadBytes = 8 * 1024;
 
+    /// <summary>
+    /// Default of <c>Chat:MaxConnections</c>: open chat connections per node, on both upgrade paths together; past it
+    /// an upgrade is refused with 503 before its 101. Above the largest load measured on one node (many-rooms:
+    /// 20,000 connections, the node's core full at one message a second per room of 5, BENCHMARKS.md), and at about
+    /// 9.4 KB of memory per idle connection 50,000 hold under 0.5 GB: the limit keeps a flood of connections from
+    /// taking the node's memory and file descriptors, and an operator sizes it to the node.
+    /// </summary>
+    public const int MaxConnections = 50_000;
+
+    /// <summary>The <c>Retry-After</c> of an upgrade refused at <see cref="MaxConnections"/>: time for connections to end, or a client to try another node.</summary>
+    public static readonly TimeSpan ConnectionLimitRetryAfter = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a new connection may take to send the head of its first request before it is dropped.</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Chattorum.ChatApi;
@@ -34,6 +35,7 @@ public sealed class ChatMetrics
     private readonly Counter<long> _nodesSwept;
     private readonly Histogram<double> _replicaWaits;
     private readonly Counter<long> _unconfirmed;
+    private readonly Counter<long> _upgrades;
 
     public ChatMetrics(IMeterFactory meterFactory, Connections.ChatConnections connections, Connections.SendBacklog backlog)
     {
@@ -59,6 +61,7 @@ public sealed class ChatMetrics
         _nodesSwept = meter.CreateCounter<long>("chat.presence.nodes_swept", "{node}", "Dead chat nodes whose members this node swept out of their rooms");
         _replicaWaits = meter.CreateHistogram("chat.redis.replica_wait.duration", "s", "Time one Redis WAIT took to confirm the appends before it on the primary's replicas (one WAIT confirms many appends)", advice: SecondsBuckets);
         _unconfirmed = meter.CreateCounter<long>("chat.messages.unconfirmed", "{message}", "Messages stored on their primary that fewer replicas than required confirmed in time (answered unconfirmed, not acked)");
+        _upgrades = meter.CreateCounter<long>("chat.upgrades", "{upgrade}", "Requests for /ws answered by the node, by status, path (listener below HTTP, or http) and, when refused, cause (error.type); Kestrel counts the heads it refuses itself on the http path");
         meter.CreateObservableGauge("chat.send_queue.depth", connections.QueuedFrames, "{frame}", "Frames waiting in the send queues of this node's connections");
         meter.CreateObservableGauge("chat.send_queue.backlog", () => backlog.Frames, "{frame}", "The node's backlog: queued frames, each queue counted up to its soft capacity; over the high-water mark, sends are held");
     }
@@ -105,6 +108,21 @@ public sealed class ChatMetrics
     public void ReplicaWaited(TimeSpan elapsed) => _replicaWaits.Record(elapsed.TotalSeconds);
 
     public void WriteUnconfirmed() => _unconfirmed.Add(1);
+
+    public void UpgradeAnswered(int status, string path, string? error)
+    {
+        var tags = new TagList
+        {
+            { "http.response.status_code", status },
+            { "chat.upgrade.path", path },
+        };
+        if (error is not null)
+        {
+            tags.Add("error.type", error);
+        }
+
+        _upgrades.Add(1, tags);
+    }
 
     public void SendQueueLimitReached() => _queueLimits.Add(1);
 

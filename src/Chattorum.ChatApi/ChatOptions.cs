@@ -26,6 +26,16 @@ public sealed class ChatOptions
     /// <summary><see cref="ReplicaAcks"/>, parsed (validated at start-up).</summary>
     public Backplane.ReplicaAcks ReplicaAcksSetting => Backplane.ReplicaAcks.TryParse(ReplicaAcks, out var acks) ? acks : Backplane.ReplicaAcks.Default;
 
+    /// <summary>
+    /// Upgrades a connection whose first request is <c>GET /ws</c> below Kestrel's HTTP layer (<see cref="Upgrade.ChatListener"/>),
+    /// which saves about 8 KB per connection; on by default. Off, every upgrade goes through Kestrel's HTTP pipeline,
+    /// with its request logging, metrics, traces and any HTTP middleware (see docs/architecture.md).
+    /// </summary>
+    public bool UpgradeBelowHttp { get; set; } = true;
+
+    /// <summary>Open chat connections this node takes, on both upgrade paths; past it an upgrade gets 503 with <c>Retry-After</c>.</summary>
+    public int MaxConnections { get; set; } = ChatLimits.MaxConnections;
+
     /// <summary>Serves <c>GET /diagnostics/runtime</c> to callers on this machine (the soak test reads it); off by default.</summary>
     public bool DiagnosticsEndpoint { get; set; }
 }

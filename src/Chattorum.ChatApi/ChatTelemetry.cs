@@ -43,6 +43,52 @@ public static class ChatTelemetry
         return activity;
     }
 
+    /// <summary>
+    /// An upgrade below HTTP, from its head read to its answer written (<see cref="Upgrade.ChatListener"/>): the span
+    /// ASP.NET Core makes for every request on the HTTP path, which the listener bypasses. The client is the
+    /// connection's peer: the listener reads no forwarded headers.
+    /// </summary>
+    public static Activity? StartUpgrade(System.Net.EndPoint? client)
+    {
+        var activity = Source.StartActivity("GET /ws", ActivityKind.Server);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.SetTag("http.request.method", "GET");
+        activity.SetTag("url.path", ChatEndpoint.Path);
+        activity.SetTag("network.protocol.version", "1.1");
+        activity.SetTag("chat.upgrade.path", ChatEndpoint.ListenerPath);
+        if (client is System.Net.IPEndPoint address)
+        {
+            activity.SetTag("client.address", address.Address.ToString());
+            activity.SetTag("client.port", address.Port);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Puts an upgrade's answer on its span: a server error (503) fails it, as OpenTelemetry's HTTP conventions say.</summary>
+    public static void Answered(Activity? activity, int status, string? error)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag("http.response.status_code", status);
+        if (error is not null)
+        {
+            activity.SetTag("error.type", error);
+        }
+
+        if (status >= 500)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, error);
+        }
+    }
+
     public static void Fail(this Activity? activity, string description)
     {
         activity?.SetStatus(ActivityStatusCode.Error, description);

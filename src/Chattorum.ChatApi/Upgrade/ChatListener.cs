@@ -14,35 +14,68 @@ public sealed partial class ChatListener(ConnectionDelegate next, ChatEndpoint e
 {
     public async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var head = await ReadHeadAsync(connection.Transport.Input).ConfigureAwait(false);
-        switch (head)
+        var (outcome, head) = await ReadHeadAsync(connection.Transport.Input).ConfigureAwait(false);
+        switch (outcome)
         {
-            case { Outcome: HeadOutcome.NotChat }:
+            case HeadOutcome.NotChat:
                 await next(connection).ConfigureAwait(false);
                 return;
-            case { Outcome: HeadOutcome.TooLarge }:
-                await connection.Transport.Output.WriteAsync(UpgradeHead.Refusal(StatusCodes.Status431RequestHeaderFieldsTooLarge, "request head too large")).ConfigureAwait(false);
-                return;
-            case { Outcome: HeadOutcome.Malformed }:
-                await connection.Transport.Output.WriteAsync(UpgradeHead.Refusal(StatusCodes.Status400BadRequest, "malformed request")).ConfigureAwait(false);
-                return;
-            case { Outcome: HeadOutcome.Gone }:
+            case HeadOutcome.Gone:
                 return;
         }
 
-        var user = await UpgradeAsync(connection.Transport.Output, head.Head!).ConfigureAwait(false);
-        if (user is null)
+        var admission = await AnswerAsync(connection, outcome, head).ConfigureAwait(false);
+        if (!admission.IsAdmitted)
         {
             return;
         }
 
-        ChatEndpoint.ConfigureSocket(connection.Features);
-        using var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), ChatEndpoint.SocketOptions);
-        await endpoint.RunAsync(socket, user, connection.Abort).ConfigureAwait(false);
-        if (socket.State != WebSocketState.Closed)
+        try
         {
-            await EndAsync(connection).ConfigureAwait(false);
+            ChatEndpoint.ConfigureSocket(connection.Features);
+            using var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), ChatEndpoint.SocketOptions);
+            await endpoint.RunAsync(socket, admission.User!, connection.Abort).ConfigureAwait(false);
+            if (socket.State != WebSocketState.Closed)
+            {
+                await EndAsync(connection).ConfigureAwait(false);
+            }
         }
+        finally
+        {
+            endpoint.Release();
+        }
+    }
+
+    /// <summary>
+    /// Checks a chat request's head and writes the answer, <c>101</c> or the refusal, under the upgrade's span; an
+    /// admitted upgrade holds a connection slot from here on.
+    /// </summary>
+    private async Task<Admission> AnswerAsync(ConnectionContext connection, HeadOutcome outcome, UpgradeHead? head)
+    {
+        using var activity = ChatTelemetry.StartUpgrade(connection.RemoteEndPoint);
+        var admission = outcome switch
+        {
+            HeadOutcome.TooLarge => Admission.HeadTooLarge,
+            HeadOutcome.Malformed => Admission.Malformed,
+            _ => await endpoint.AdmitAsync(head!.Authorization, head.QueryToken, head.Request, head.Origin, head.Host).ConfigureAwait(false),
+        };
+        endpoint.Answered(admission, ChatEndpoint.ListenerPath, activity);
+        try
+        {
+            await connection.Transport.Output.WriteAsync(admission.IsAdmitted ? UpgradeHead.SwitchingProtocols(head!.Key!) : UpgradeHead.Refusal(admission)).ConfigureAwait(false);
+        }
+        catch when (admission.IsAdmitted)
+        {
+            endpoint.Release();
+            throw;
+        }
+
+        if (!admission.IsAdmitted)
+        {
+            LogRefused(logger, connection.RemoteEndPoint?.ToString(), admission.Status, admission.Reason);
+        }
+
+        return admission;
     }
 
     /// <summary>
@@ -62,14 +95,6 @@ public sealed partial class ChatListener(ConnectionDelegate next, ChatEndpoint e
         {
             // The peer closed its side in time.
         }
-    }
-
-    /// <summary>Checks the request and answers it; the user when the upgrade is done.</summary>
-    private async Task<string?> UpgradeAsync(PipeWriter output, UpgradeHead head)
-    {
-        var admission = await endpoint.AdmitAsync(head.Authorization, head.QueryToken, head.IsUpgrade, head.Origin, head.Host).ConfigureAwait(false);
-        await output.WriteAsync(admission.IsAdmitted ? UpgradeHead.SwitchingProtocols(head.Key!) : UpgradeHead.Refusal(admission.Status, admission.Reason)).ConfigureAwait(false);
-        return admission.User;
     }
 
     /// <summary>Peeks at the start of the connection and, for the chat endpoint, reads the request's head.</summary>
@@ -124,6 +149,9 @@ public sealed partial class ChatListener(ConnectionDelegate next, ChatEndpoint e
         TooLarge,
         Gone,
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A chat upgrade from {Client} was refused below HTTP with {Status}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string? client, int status, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A connection sent no whole request head within {Seconds} s; dropped")]
     private static partial void LogHandshakeTimedOut(ILogger logger, double seconds);

@@ -1,12 +1,21 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Chattorum.ChatApi.Upgrade;
 
-/// <summary>The head of an HTTP/1.1 request for the chat endpoint, as far as a WebSocket upgrade needs it (RFC 6455 §4.2).</summary>
-public sealed record UpgradeHead(string? Authorization, string? QueryToken, string? Origin, string Host, bool IsUpgrade, string? Key)
+/// <summary>
+/// The head of an HTTP/1.1 request for the chat endpoint, as far as a WebSocket upgrade needs it (RFC 6455 §4.2). A
+/// head is read as Kestrel reads it for the HTTP path, and what RFC 9110 and RFC 9112 say to refuse, or what Kestrel
+/// refuses, is malformed (400): a bare CR or LF anywhere (Kestrel is told to accept no bare LF either, see
+/// <see cref="ChatApplication"/>), NUL, bytes that are not UTF-8, a line folded onto the one before it (obs-fold), a
+/// field name that is not a token (whitespace before its colon among them), no <c>Host</c> or two, and a body
+/// (<c>Content-Length</c> or <c>Transfer-Encoding</c>), whose bytes would otherwise be read as WebSocket frames.
+/// </summary>
+public sealed record UpgradeHead(string? Authorization, string? QueryToken, string? Origin, string Host, HandshakeRequest Request, string? Key)
 {
     public const int MaxBytes = ChatLimits.MaxUpgradeHeadBytes;
 
@@ -29,26 +38,55 @@ public sealed record UpgradeHead(string? Authorization, string? QueryToken, stri
 
     /// <summary>
     /// Reads a whole head, up to and including its empty line. False while more bytes are needed; true with a
-    /// null <paramref name="head"/> when the head is malformed.
+    /// null <paramref name="head"/> when the head is malformed, which a bare CR or LF shows before the head's end.
     /// </summary>
     public static bool TryRead(in ReadOnlySequence<byte> buffer, out UpgradeHead? head, out SequencePosition end)
     {
         head = null;
         var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> bytes, "\r\n\r\n"u8, advancePastDelimiter: true))
+        var lineStart = 0L;
+        while (reader.TryAdvanceToAny("\r\n"u8, advancePastDelimiter: false))
         {
-            end = buffer.Start;
-            return false;
+            var atLineStart = reader.Consumed == lineStart;
+            reader.TryRead(out var terminator);
+            if (terminator == (byte)'\r' && !reader.TryPeek(out _))
+            {
+                // A CR at the end of what came so far: its LF may be on its way.
+                break;
+            }
+
+            if (terminator == (byte)'\n' || !reader.IsNext((byte)'\n'))
+            {
+                // A bare LF, or a CR not followed by LF (RFC 9112 §2.2).
+                end = reader.Position;
+                return true;
+            }
+
+            reader.Advance(1);
+            if (atLineStart && lineStart > 0)
+            {
+                // The empty line: the head is everything before it.
+                end = reader.Position;
+                head = Parse(buffer.Slice(0, lineStart - 2));
+                return true;
+            }
+
+            lineStart = reader.Consumed;
         }
 
-        end = reader.Position;
-        head = Parse(Encoding.Latin1.GetString(bytes));
-        return true;
+        end = buffer.Start;
+        return false;
     }
 
-    private static UpgradeHead? Parse(string text)
+    private static UpgradeHead? Parse(in ReadOnlySequence<byte> bytes)
     {
-        var lines = text.Split("\r\n");
+        var raw = bytes.ToArray();
+        if (raw.AsSpan().Contains((byte)0) || !Utf8.IsValid(raw))
+        {
+            return null;
+        }
+
+        var lines = Encoding.UTF8.GetString(raw).Split("\r\n");
         var requestLine = lines[0].Split(' ');
         if (requestLine is not ["GET", var target, "HTTP/1.1"] ||
             !(target == ChatEndpoint.Path || target.StartsWith(ChatEndpoint.Path + "?", StringComparison.Ordinal)))
@@ -56,35 +94,61 @@ public sealed record UpgradeHead(string? Authorization, string? QueryToken, stri
             return null;
         }
 
-        string? authorization = null, origin = null, host = null, upgrade = null, connection = null, version = null, key = null;
+        var fields = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var line in lines.AsSpan(1))
         {
+            // A line that starts with whitespace continues the one before it (obs-fold): refused, as Kestrel does.
             var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
+            if (colon <= 0 || !IsToken(line.AsSpan(0, colon)))
             {
                 return null;
             }
 
-            var value = line[(colon + 1)..].Trim();
-            switch (line[..colon].ToLowerInvariant())
+            var name = line[..colon];
+            if (ReadFields.Contains(name))
             {
-                case "authorization": authorization ??= value; break;
-                case "origin": origin ??= value; break;
-                case "host": host ??= value; break;
-                case "upgrade": upgrade ??= value; break;
-                case "connection": connection ??= value; break;
-                case "sec-websocket-version": version ??= value; break;
-                case "sec-websocket-key": key ??= value; break;
+                if (!fields.TryGetValue(name, out var values))
+                {
+                    fields[name] = values = [];
+                }
+
+                values.Add(line[(colon + 1)..].Trim(Whitespace));
             }
         }
 
-        if (host is null)
+        // A field sent more than once: its values joined with commas, as Kestrel joins them for the HTTP path.
+        string? Field(string name) => fields.TryGetValue(name, out var values) ? string.Join(',', values) : null;
+        if (!fields.TryGetValue("host", out var hosts) || hosts.Count != 1 || fields.ContainsKey("content-length") || fields.ContainsKey("transfer-encoding"))
         {
             return null;
         }
 
-        var isUpgrade = HasToken(upgrade, "websocket") && HasToken(connection, "upgrade") && version == "13" && IsValidKey(key);
-        return new UpgradeHead(authorization, QueryValue(target, ChatEndpoint.TokenQueryParameter), origin, host, isUpgrade, key);
+        var key = Field("sec-websocket-key");
+        var request = WebSocketHandshake.Check(Field("upgrade"), Field("connection"), Field("sec-websocket-version"), key);
+        return new UpgradeHead(Field("authorization"), QueryValue(target, ChatEndpoint.TokenQueryParameter), Field("origin"), hosts[0], request, key);
+    }
+
+    /// <summary>The fields an upgrade reads, and those that say it has a body.</summary>
+    private static readonly HashSet<string> ReadFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "authorization", "origin", "host", "upgrade", "connection", "sec-websocket-version", "sec-websocket-key", "content-length", "transfer-encoding",
+    };
+
+    /// <summary>Optional whitespace around a field value (RFC 9110 §5.6.3).</summary>
+    private static readonly char[] Whitespace = [' ', '\t'];
+
+    /// <summary>A field name is a token (RFC 9110 §5.1, §5.6.2).</summary>
+    internal static bool IsToken(ReadOnlySpan<char> name)
+    {
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)))
+            {
+                return false;
+            }
+        }
+
+        return !name.IsEmpty;
     }
 
     /// <summary>The answer that completes the upgrade.</summary>
@@ -94,22 +158,20 @@ public sealed record UpgradeHead(string? Authorization, string? QueryToken, stri
         return Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n");
     }
 
-    /// <summary>A refusal, after which the connection closes.</summary>
-    public static byte[] Refusal(int status, string reason)
+    /// <summary>A refusal, with the fields it carries (<see cref="Admission.Fields"/>), after which the connection closes.</summary>
+    public static byte[] Refusal(Admission admission)
     {
-        var body = Encoding.UTF8.GetBytes(reason);
-        var challenge = status == StatusCodes.Status401Unauthorized ? "WWW-Authenticate: Bearer\r\n" : "";
-        var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\n{challenge}Connection: close\r\n\r\n";
-        return [.. Encoding.ASCII.GetBytes(head), .. body];
-    }
+        var body = Encoding.UTF8.GetBytes(admission.Reason);
+        var head = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {admission.Status} {ReasonPhrases.GetReasonPhrase(admission.Status)}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\n");
+        foreach (var (name, value) in admission.Fields())
+        {
+            head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+        }
 
-    private static bool HasToken(string? list, string token) =>
-        list is not null && list.Split(',').Any(t => t.Trim().Equals(token, StringComparison.OrdinalIgnoreCase));
-
-    private static bool IsValidKey(string? key)
-    {
-        Span<byte> decoded = stackalloc byte[24];
-        return key is not null && Convert.TryFromBase64String(key, decoded, out var length) && length == 16;
+        head.Append("Connection: close\r\n\r\n");
+        return [.. Encoding.ASCII.GetBytes(head.ToString()), .. body];
     }
 
     private static string? QueryValue(string target, string name)
@@ -120,15 +182,22 @@ public sealed record UpgradeHead(string? Authorization, string? QueryToken, stri
             return null;
         }
 
+        // A parameter given twice names no token: the HTTP path takes only a single value.
+        string? found = null;
         foreach (var pair in target[(question + 1)..].Split('&'))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals > 0 && pair[..equals] == name)
             {
-                return Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
+                if (found is not null)
+                {
+                    return null;
+                }
+
+                found = Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
             }
         }
 
-        return null;
+        return found;
     }
 }

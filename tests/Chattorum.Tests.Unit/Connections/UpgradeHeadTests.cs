@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Chattorum.ChatApi.Upgrade;
+using Chattorum.Tests.Support;
 
 namespace Chattorum.Tests.Unit.Connections;
 
@@ -35,7 +36,7 @@ public sealed class UpgradeHeadTests
     public void A_head_is_an_upgrade_only_with_every_part_of_the_handshake(string text, bool isUpgrade)
     {
         Assert.True(UpgradeHead.TryRead(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out var head, out _));
-        Assert.Equal(isUpgrade, head!.IsUpgrade);
+        Assert.Equal(isUpgrade, head!.Request == HandshakeRequest.WebSocket);
         Assert.Equal("h", head.Host);
     }
 
@@ -50,6 +51,25 @@ public sealed class UpgradeHeadTests
         Assert.Null(head);
     }
 
+    public static TheoryData<string> Cases() => [.. UpgradeHeadCases.Names];
+
+    /// <summary>The table the integration tests send to both upgrade paths: the parser alone gives each case its status.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_head_of_the_table_gets_its_status(string name)
+    {
+        var bytes = new ReadOnlySequence<byte>(UpgradeHeadCases.Request(name, "h", "t"));
+        Assert.True(UpgradeHead.TryRead(bytes, out var head, out _));
+        var status = head?.Request switch
+        {
+            null => 400,
+            HandshakeRequest.WebSocket => 101,
+            HandshakeRequest.UnsupportedVersion => 426,
+            _ => 400,
+        };
+        Assert.Equal(UpgradeHeadCases.Status(name), status);
+    }
+
     [Fact]
     public void A_head_without_its_empty_line_needs_more_bytes()
     {
@@ -60,6 +80,7 @@ public sealed class UpgradeHeadTests
     [InlineData("/ws?access_token=abc.def.ghi", "abc.def.ghi")]
     [InlineData("/ws?x=1&access_token=a%2Bb&y=2", "a+b")]
     [InlineData("/ws?access_tokens=no", null)]
+    [InlineData("/ws?access_token=a&access_token=a", null)]
     [InlineData("/ws", null)]
     public void The_query_token_is_found_and_unescaped(string target, string? token)
     {

@@ -182,15 +182,21 @@ public sealed class LinearTimeTests
 
     [Theory]
     [InlineData("header lines")]
+    [InlineData("repeated fields")]
     [InlineData("long header")]
     [InlineData("no end")]
+    [InlineData("bare CRs")]
+    [InlineData("bare LF at the end")]
     public void The_upgrade_head_parser_is_linear(string shape)
     {
         Func<int, ReadOnlySequence<byte>> input = shape switch
         {
             "header lines" => n => new(Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\n" + Repeat("X-A: b\r\n", n) + "\r\n")),
+            "repeated fields" => n => new(Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\nHost: h\r\n" + Repeat("Authorization: x\r\n", n) + "\r\n")),
             "long header" => n => new(Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\nCookie: " + new string('c', n * 8) + "\r\n\r\n")),
-            _ => n => new(Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\n" + Repeat("\r", n * 8))),
+            "bare LF at the end" => n => new(Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\n" + Repeat("X-A: b\r\n", n) + "\n")),
+            "bare CRs" => n => new(Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\n" + Repeat("\r", n * 8))),
+            _ => n => new(Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\n" + Repeat("X-A: b\r\n", n))),
         };
         AssertLinear(input, head => UpgradeHead.TryRead(head, out _, out _), Size);
     }
