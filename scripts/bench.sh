@@ -15,7 +15,8 @@
 # BENCH_NODE_ENV="NAME=VALUE ..." for settings of the chat nodes only, on top of (and over) the ones below, e.g.
 # BENCH_NODE_ENV=Chat__ReplicaAcks=0 (acks do not wait for the cluster's replicas); the run's name in the report
 # then carries them ("single+Chat__ReplicaAcks=0"). The nodes also inherit bench.sh's environment, as the load tool
-# and Redis do; BENCH_NODE_ENV reaches the nodes alone and is named in the report.
+# and Redis do; BENCH_NODE_ENV reaches the nodes alone and is named in the report. BENCH_KEEP_LOGS=1 keeps the node
+# and Redis logs of a run that passed too (a failed run's are always kept), in a folder named at the end.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -199,6 +200,10 @@ if [ "$status" -ne 0 ]; then
     kept="$(mktemp -d -t chattorum-bench-failed.XXXXXX)"
     cp -r "$work"/. "$kept"/
     echo "bench.sh: the run failed; node and redis logs kept in $kept" >&2
+elif [ "${BENCH_KEEP_LOGS:-0}" = 1 ]; then
+    kept="$(mktemp -d -t chattorum-bench-logs.XXXXXX)"
+    cp -r "$work"/. "$kept"/
+    echo "bench.sh: node and redis logs kept in $kept" >&2
 fi
 
 if [ -n "${BENCH_RESULTS:-}" ]; then
