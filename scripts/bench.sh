@@ -11,7 +11,12 @@
 # server's address (it reports the Redis commands of the measured window, from INFO commandstats).
 # Environment: BENCH_REDIS=cluster (a local Redis Cluster, 3 primaries + 3 replicas, instead of one Redis),
 # BENCH_SERVER_CPUS (default 0), BENCH_TOOL_CPUS (default 1), BENCH_NO_BUILD=1 to skip the build,
-# BENCH_RESULTS=FILE to append the final JSON line to FILE.
+# BENCH_RESULTS=FILE to append the final JSON line to FILE,
+# BENCH_NODE_ENV="NAME=VALUE ..." for settings of the chat nodes only, on top of (and over) the ones below, e.g.
+# BENCH_NODE_ENV=Chat__ReplicaAcks=0 (acks do not wait for the cluster's replicas); the run's name in the report
+# then carries them ("single+Chat__ReplicaAcks=0"). The nodes also inherit bench.sh's environment, as the load tool
+# and Redis do; BENCH_NODE_ENV reaches the nodes alone and is named in the report. BENCH_KEEP_LOGS=1 keeps the node
+# and Redis logs of a run that passed too (a failed run's are always kept), in a folder named at the end.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,6 +26,12 @@ scenario="${1:-}"
 shift || true
 server_cpus="${BENCH_SERVER_CPUS:-0}"
 tool_cpus="${BENCH_TOOL_CPUS:-1}"
+read -r -a node_env <<<"${BENCH_NODE_ENV:-}"
+label="$scenario"
+for setting in "${node_env[@]}"; do
+    [[ "$setting" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "bench.sh: BENCH_NODE_ENV takes NAME=VALUE settings separated by spaces, not '$setting'" >&2; exit 2; }
+    label+="+$setting"
+done
 
 # 100-byte messages, 15 s measured after 10 s of warm-up: long enough for tiered compilation to finish
 # optimizing the hot path at these rates. The single client sends 20 messages a second, so it warms up for 30 s.
@@ -158,13 +169,14 @@ for i in $(seq 1 "$nodes"); do
     port="$(free_port)"
     # The scenarios send 20 messages a second and more from one connection: above the default per-connection
     # rate (10/s), so this deployment raises it, as one serving bots or load tests would (Chat:RatePerSecond).
-    ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    ASPNETCORE_ENVIRONMENT=Production \
-    ConnectionStrings__cache="$redis_list" \
-    Auth__SigningKey="$signing_key" \
-    Chat__RatePerSecond=100000 \
-    Chat__RateBurst=1000 \
-    Logging__LogLevel__Default=Warning \
+    env ASPNETCORE_URLS="http://127.0.0.1:$port" \
+        ASPNETCORE_ENVIRONMENT=Production \
+        ConnectionStrings__cache="$redis_list" \
+        Auth__SigningKey="$signing_key" \
+        Chat__RatePerSecond=100000 \
+        Chat__RateBurst=1000 \
+        Logging__LogLevel__Default=Warning \
+        "${node_env[@]}" \
         taskset -c "$server_cpus" dotnet src/Chattorum.ChatApi/bin/Release/net10.0/Chattorum.ChatApi.dll \
         >"$work/node$i.log" 2>&1 &
     node_pids+=($!)
@@ -174,12 +186,12 @@ for i in $(seq 1 "$nodes"); do
 done
 
 all_pids="$(IFS=,; echo "${node_pids[*]},${redis_processes[*]}")"
-echo "bench.sh: $scenario: $nodes node(s) [${urls[*]}] and redis ${BENCH_REDIS:-single} [$redis_list] on CPU $server_cpus; load tool on CPU $tool_cpus; open files $(ulimit -n)" >&2
+echo "bench.sh: $label: $nodes node(s) [${urls[*]}]${node_env[*]:+ with ${node_env[*]}} and redis ${BENCH_REDIS:-single} [$redis_list] on CPU $server_cpus; load tool on CPU $tool_cpus; open files $(ulimit -n)" >&2
 
 set +e
 env "${tool_env[@]}" taskset -c "$tool_cpus" dotnet tools/Chattorum.LoadTest/bin/Release/net10.0/Chattorum.LoadTest.dll \
     --url "$(IFS=,; echo "${urls[*]}")" --pids "$all_pids" --redis "$redis_list" --signing-key "$signing_key" \
-    --scenario "$scenario" "${common[@]}" "${tool[@]}" "$@" \
+    --scenario "$label" "${common[@]}" "${tool[@]}" "$@" \
     | tee "$work/report.txt"
 status=${PIPESTATUS[0]}
 set -e
@@ -188,6 +200,10 @@ if [ "$status" -ne 0 ]; then
     kept="$(mktemp -d -t chattorum-bench-failed.XXXXXX)"
     cp -r "$work"/. "$kept"/
     echo "bench.sh: the run failed; node and redis logs kept in $kept" >&2
+elif [ "${BENCH_KEEP_LOGS:-0}" = 1 ]; then
+    kept="$(mktemp -d -t chattorum-bench-logs.XXXXXX)"
+    cp -r "$work"/. "$kept"/
+    echo "bench.sh: node and redis logs kept in $kept" >&2
 fi
 
 if [ -n "${BENCH_RESULTS:-}" ]; then

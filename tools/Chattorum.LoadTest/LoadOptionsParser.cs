@@ -44,7 +44,8 @@ internal static class LoadOptionsParser
           --pids P,P         server processes (chat nodes, redis-server) whose CPU and memory to report
           --redis HOST:PORT  a Redis server (or several, separated by commas: a cluster's, added up) whose
                              INFO commandstats to read at the start and end of the measured window: reports
-                             the commands in the window, a second, per delivered message, and the most called
+                             the commands in the window, a second, per delivered message, and the most called;
+                             with several, also each server's commands and its share of the total
           --idle             no messages: open and join the connections, hold them for --duration seconds and
                              report the servers' memory per connection (after opening and closing a first
                              batch of up to 500 and waiting --warmup seconds, so one-time costs are not counted)

@@ -229,5 +229,14 @@ internal sealed record LoadReport
             output.WriteLine(FormattableString.Invariant(
                 $"  redis top    {string.Join(", ", redis.Top.Select(c => FormattableString.Invariant($"{c.Command} {c.Calls:N0} ({c.PerSecond:N1}/s)")))}"));
         }
+
+        if (redis.PerServer.Count > 1)
+        {
+            output.WriteLine($"  redis shards {FormatPerServer(redis.PerServer)}");
+        }
     }
+
+    /// <summary>Each server's commands in the window and its share of them: <c>127.0.0.1:23484 1,761 (33.4 %), ...</c>.</summary>
+    public static string FormatPerServer(IEnumerable<RedisServerCount> servers) =>
+        string.Join(", ", servers.Select(s => FormattableString.Invariant($"{s.Server} {s.Commands:N0} ({s.SharePercent:0.0} %)")));
 }

@@ -4,7 +4,7 @@ namespace Chattorum.LoadTest;
 
 /// <summary>
 /// Reads <c>INFO commandstats</c> from each of the run's Redis servers, over a plain TCP connection of its own
-/// (RESP, no client library), and adds the counts up. One connection and one <c>INFO</c> per server and reading.
+/// (RESP, no client library). One connection and one <c>INFO</c> per server and reading.
 /// </summary>
 internal static class RedisStatsReader
 {
@@ -15,11 +15,13 @@ internal static class RedisStatsReader
     private static readonly byte[] Request = "*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n"u8.ToArray();
     private const int ChunkSize = 16 * 1024;
 
-    public static async Task<CommandStats> ReadAsync(IReadOnlyList<RedisEndpoint> endpoints, CancellationToken cancellationToken)
-    {
-        var each = await Task.WhenAll(endpoints.Select(e => ReadAsync(e, cancellationToken))).ConfigureAwait(false);
-        return each.Aggregate(CommandStats.Empty, (sum, stats) => sum.Plus(stats));
-    }
+    /// <summary>The servers' counts added up (the servers of a cluster).</summary>
+    public static async Task<CommandStats> ReadAsync(IReadOnlyList<RedisEndpoint> endpoints, CancellationToken cancellationToken) =>
+        (await ReadEachAsync(endpoints, cancellationToken).ConfigureAwait(false)).Aggregate(CommandStats.Empty, (sum, stats) => sum.Plus(stats));
+
+    /// <summary>Each server's counts, in the order of <paramref name="endpoints"/>, read at the same time.</summary>
+    public static Task<CommandStats[]> ReadEachAsync(IReadOnlyList<RedisEndpoint> endpoints, CancellationToken cancellationToken) =>
+        Task.WhenAll(endpoints.Select(e => ReadAsync(e, cancellationToken)));
 
     public static async Task<CommandStats> ReadAsync(RedisEndpoint endpoint, CancellationToken cancellationToken)
     {
