@@ -72,6 +72,9 @@ public static class Extensions
         services.AddOptions<AuthOptions>()
             .Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .Validate(options => TryKey(options), $"Auth:SigningKey must be a secret of at least {AuthOptions.MinSigningKeyBytes} bytes")
+            .Validate(
+                options => options.LoginFailuresPerUserAndAddress > 0 && options.LoginFailuresPerUser > 0 && options.LoginFailuresPerAddress > 0 && options.LoginWindow > TimeSpan.Zero,
+                "Auth:LoginFailuresPerUserAndAddress, Auth:LoginFailuresPerUser and Auth:LoginFailuresPerAddress must be above 0, and Auth:LoginWindow longer than 0")
             .ValidateOnStart();
         services.AddSingleton<IPasswordHasher<ChatUser>, PasswordHasher<ChatUser>>();
         services.AddSingleton<AccountStore>();

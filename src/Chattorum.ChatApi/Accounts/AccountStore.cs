@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Chattorum.ChatApi.Backplane;
 using Microsoft.AspNetCore.Identity;
 using StackExchange.Redis;
 
@@ -25,20 +26,18 @@ public sealed class AccountStore(IConnectionMultiplexer redis, IPasswordHasher<C
     // Verified against when a name is unknown, so that a miss costs as much as a wrong password.
     private readonly string _decoyHash = hasher.HashPassword(new ChatUser("decoy", ""), Guid.NewGuid().ToString());
 
-    private static RedisKey Key(string name) => $"chattorum:user:{name.ToLowerInvariant()}";
-
     public async Task<RegistrationResult> RegisterAsync(string name, string password)
     {
         var user = new ChatUser(name, "");
         user = user with { PasswordHash = await HashAsync(() => hasher.HashPassword(user, password)).ConfigureAwait(false) };
-        var created = await redis.GetDatabase().StringSetAsync(Key(name), JsonSerializer.Serialize(user), when: When.NotExists).ConfigureAwait(false);
+        var created = await redis.GetDatabase().StringSetAsync(RedisKeys.Account(name), JsonSerializer.Serialize(user), when: When.NotExists).ConfigureAwait(false);
         return created ? RegistrationResult.Created : RegistrationResult.NameTaken;
     }
 
     /// <summary>The user with this name (any case) and password, or null.</summary>
     public async Task<ChatUser?> VerifyAsync(string name, string password)
     {
-        var stored = await redis.GetDatabase().StringGetAsync(Key(name)).ConfigureAwait(false);
+        var stored = await redis.GetDatabase().StringGetAsync(RedisKeys.Account(name)).ConfigureAwait(false);
         var user = stored.IsNull ? null : JsonSerializer.Deserialize<ChatUser>(stored.ToString());
         var result = await HashAsync(() => hasher.VerifyHashedPassword(user ?? new ChatUser(name, ""), user?.PasswordHash ?? _decoyHash, password)).ConfigureAwait(false);
         return user is not null && result != PasswordVerificationResult.Failed ? user : null;

@@ -1,11 +1,21 @@
 using System.Globalization;
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Chattorum.ChatApi.Protocol;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Chattorum.ChatApi.Accounts;
 
 /// <summary><c>POST /api/auth/register</c> and <c>POST /api/auth/login</c>.</summary>
 public static class AuthEndpoints
 {
+    /// <summary>
+    /// The largest body these endpoints read. Credentials take well under a kilobyte (a name of 24 characters and a
+    /// password of 128, even with every character escaped as <c>\uXXXX</c>); a longer body is answered 413 unread.
+    /// </summary>
+    public const int MaxBodyBytes = 4096;
+
     public sealed record Credentials(string? Username, string? Password);
 
     public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, string User);
@@ -34,9 +44,15 @@ public static class AuthEndpoints
         }
     }
 
-    private static async Task<IResult> RegisterAsync(Credentials credentials, AccountStore accounts, TokenService tokens)
+    private static async Task<IResult> RegisterAsync(HttpContext context, AccountStore accounts, TokenService tokens)
     {
-        if (AccountRules.CheckUserName(credentials.Username) is { } nameProblem)
+        var (credentials, problem) = await ReadCredentialsAsync(context).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (AccountRules.CheckUserName(credentials!.Username) is { } nameProblem)
         {
             return Results.BadRequest(new AuthError("bad_username", nameProblem, "username"));
         }
@@ -55,28 +71,126 @@ public static class AuthEndpoints
         return Results.Json(new TokenResponse(token, expires, credentials.Username!), statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> LoginAsync(Credentials credentials, HttpContext context, AccountStore accounts, TokenService tokens, LoginRateLimiter limiter)
+    private static async Task<IResult> LoginAsync(HttpContext context, AccountStore accounts, TokenService tokens, LoginRateLimiter limiter)
     {
-        if (string.IsNullOrEmpty(credentials.Username) || string.IsNullOrEmpty(credentials.Password) ||
-            credentials.Username.Length > 64 || credentials.Password.Length > AccountRules.MaxPasswordLength)
+        var (credentials, problem) = await ReadCredentialsAsync(context).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (name, password) = (credentials!.Username, credentials.Password);
+        if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(password) || password.Length > AccountRules.MaxPasswordLength)
         {
             return Results.BadRequest(new AuthError("bad_request", "give a username and a password"));
         }
 
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (await limiter.TryAttemptAsync(credentials.Username, address).ConfigureAwait(false) is { } retryAfter)
+        // No account has a name outside the rules: nothing to look up, hash or count (and so every login key in
+        // Redis is made of a valid name).
+        if (!Validation.IsValidUserName(name))
+        {
+            return InvalidCredentials();
+        }
+
+        var address = LoginRateLimiter.AddressOf(context.Connection.RemoteIpAddress);
+        if (await limiter.TryBeginAsync(name, address).ConfigureAwait(false) is { } retryAfter)
         {
             context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            return Results.Json(new AuthError("rate_limited", "too many login attempts; try again later"), statusCode: StatusCodes.Status429TooManyRequests);
+            return Results.Json(new AuthError("rate_limited", "too many failed logins; try again later"), statusCode: StatusCodes.Status429TooManyRequests);
         }
 
-        var user = await accounts.VerifyAsync(credentials.Username, credentials.Password).ConfigureAwait(false);
+        var user = await accounts.VerifyAsync(name, password).ConfigureAwait(false);
         if (user is null)
         {
-            return Results.Json(new AuthError("invalid_credentials", "wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
+            return InvalidCredentials();
         }
 
+        await limiter.SucceededAsync(name, address).ConfigureAwait(false);
         var (token, expires) = tokens.Issue(user.Name);
         return Results.Ok(new TokenResponse(token, expires, user.Name));
+    }
+
+    private static IResult InvalidCredentials() =>
+        Results.Json(new AuthError("invalid_credentials", "wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
+
+    private static IResult BadBody(string message) => Results.BadRequest(new AuthError("bad_request", message));
+
+    /// <summary>
+    /// Reads the body as credentials, at most <see cref="MaxBodyBytes"/> of it, or says what is wrong with it (a JSON
+    /// 400, or 413) — here rather than by parameter binding, which reads any body whole and, in Development, answers
+    /// a malformed one with the developer exception page.
+    /// </summary>
+    private static async Task<(Credentials? Credentials, IResult? Problem)> ReadCredentialsAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!request.HasJsonContentType())
+        {
+            return (null, BadBody("send the credentials as a JSON object with Content-Type: application/json"));
+        }
+
+        // Kestrel enforces the cap too, as it reads (for a chunked body, or if it drains the rest of this one).
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        {
+            sizeLimit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TooLarge(context));
+        }
+
+        byte[] body;
+        var reader = request.BodyReader;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                if (read.Buffer.Length > MaxBodyBytes)
+                {
+                    reader.AdvanceTo(read.Buffer.Start);
+                    return (null, TooLarge(context));
+                }
+
+                if (read.IsCompleted)
+                {
+                    body = read.Buffer.ToArray();
+                    reader.AdvanceTo(read.Buffer.End);
+                    break;
+                }
+
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(context));
+        }
+        catch (BadHttpRequestException exception)
+        {
+            // Malformed chunks, a body sent too slowly: Kestrel closes the connection after this answer.
+            return (null, Results.Json(new AuthError("bad_request", "the request body could not be read"), statusCode: exception.StatusCode));
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<Credentials>(body, JsonSerializerOptions.Web) is { } credentials
+                ? (credentials, null)
+                : (null, BadBody("the body must be a JSON object: {\"username\":\"...\",\"password\":\"...\"}"));
+        }
+        catch (JsonException)
+        {
+            return (null, BadBody("the body must be a JSON object: {\"username\":\"...\",\"password\":\"...\"}, with both as strings"));
+        }
+    }
+
+    /// <summary>
+    /// 413, and the connection closes after it: Kestrel would otherwise read the rest of the body, which is the
+    /// very thing not to do.
+    /// </summary>
+    private static IResult TooLarge(HttpContext context)
+    {
+        context.Response.Headers.Connection = "close";
+        return Results.Json(new AuthError("too_large", $"the body is over {MaxBodyBytes} bytes"), statusCode: StatusCodes.Status413PayloadTooLarge);
     }
 }

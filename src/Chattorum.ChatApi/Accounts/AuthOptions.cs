@@ -15,10 +15,17 @@ public sealed class AuthOptions
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(8);
 
-    /// <summary>Login attempts per user name, and per client address, in each <see cref="LoginWindow"/>.</summary>
-    public int LoginAttemptsPerUser { get; set; } = 10;
+    /// <summary>
+    /// Failed logins as one user from one client address in each <see cref="LoginWindow"/>: the tight limit, which
+    /// only that address spends (see <see cref="LoginRateLimiter"/>).
+    /// </summary>
+    public int LoginFailuresPerUserAndAddress { get; set; } = 10;
 
-    public int LoginAttemptsPerAddress { get; set; } = 30;
+    /// <summary>Failed logins as one user from all addresses together in each <see cref="LoginWindow"/>: against distributed guessing.</summary>
+    public int LoginFailuresPerUser { get; set; } = 100;
+
+    /// <summary>Failed logins from one client address (an IPv6 /64), as anyone, in each <see cref="LoginWindow"/>.</summary>
+    public int LoginFailuresPerAddress { get; set; } = 30;
 
     public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -37,4 +37,19 @@ public static class RedisKeys
 
     /// <summary>A user's command count in the current window (<see cref="ChatLimits.CommandWindow"/>).</summary>
     public static RedisKey CommandWindow(string user) => $"chattorum:commands:user:{user.ToLowerInvariant()}";
+
+    /// <summary>An account (JSON: the name as registered, the password hash), under its name in lower case.</summary>
+    public static RedisKey Account(string user) => $"chattorum:user:{user.ToLowerInvariant()}";
+
+    /// <summary>
+    /// Failed logins as a user from one client address in the current window: the tight limit, which only that
+    /// address spends. <paramref name="address"/> is <see cref="Accounts.LoginRateLimiter.AddressOf"/>'s.
+    /// </summary>
+    public static RedisKey LoginFailures(string user, string address) => $"chattorum:login:pair:{user.ToLowerInvariant()}:{address}";
+
+    /// <summary>Failed logins as a user from all addresses together in the current window.</summary>
+    public static RedisKey LoginFailuresByUser(string user) => $"chattorum:login:user:{user.ToLowerInvariant()}";
+
+    /// <summary>Failed logins from one client address, as anyone, in the current window.</summary>
+    public static RedisKey LoginFailuresByAddress(string address) => $"chattorum:login:address:{address}";
 }
