@@ -166,6 +166,17 @@ public static class ChatLimits
     /// <summary>How long a closing connection may take to flush its queue and finish the close handshake.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// On shutdown, how long a connection waits for the answers (ack or error) to the sends it already handed to
+    /// Redis before it closes with 1001; then the close has <see cref="CloseTimeout"/> to flush. A healthy Redis
+    /// answers in milliseconds; this covers a send held while the node is behind (<see cref="MaxSendHold"/>) or a
+    /// Redis that stopped answering (the client library's 5 s timeout) and a replica's <c>WAIT</c>. A send still
+    /// unanswered then gets no answer: its client resumes with <c>since</c> to learn whether it was stored. Grace and
+    /// close together (15 s, 20 s with a peer that does not answer the close) stay within the host's 30 s shutdown
+    /// timeout, after which Kestrel aborts what is left.
+    /// </summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+
     /// <summary>Messages a room's stream keeps (approximately: Redis trims in whole blocks), for history and resume.</summary>
     public const int RoomStreamLength = 1_000;
 

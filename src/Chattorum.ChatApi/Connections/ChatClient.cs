@@ -274,7 +274,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
                     }
                     else if (!IsClosed)
                     {
-                        await HandleFrameAsync(buffer.AsSpan(0, count)).ConfigureAwait(false);
+                        await HandleOrRefuseAsync(buffer.AsSpan(0, count)).ConfigureAwait(false);
                     }
 
                     break;

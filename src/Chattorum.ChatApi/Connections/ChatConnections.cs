@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
 
 namespace Chattorum.ChatApi.Connections;
 
@@ -7,6 +6,7 @@ namespace Chattorum.ChatApi.Connections;
 public sealed class ChatConnections
 {
     private readonly ConcurrentDictionary<ChatClient, byte> _open = new();
+    private string? _closingReason;
 
     public int Count => _open.Count;
 
@@ -34,16 +34,31 @@ public sealed class ChatConnections
         }
     }
 
-    public void Add(ChatClient client) => _open.TryAdd(client, 0);
+    public void Add(ChatClient client)
+    {
+        _open.TryAdd(client, 0);
+
+        // A connection upgraded just before the shutdown began, and added after CloseAll looked, says goodbye too
+        // (the fence: either this sees the reason, or CloseAll sees the connection).
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _closingReason) is { } reason)
+        {
+            client.ShutDown(reason);
+        }
+    }
 
     public void Remove(ChatClient client) => _open.TryRemove(client, out _);
 
-    /// <summary>Closes every connection with 1001 after flushing what is already queued to it.</summary>
+    /// <summary>
+    /// The node is shutting down: every connection stops handling frames, answers the sends it already handed to
+    /// Redis, then closes with 1001 after flushing what is queued to it (<see cref="ChatClient.ShutDown"/>).
+    /// </summary>
     public void CloseAll(string reason)
     {
+        Interlocked.Exchange(ref _closingReason, reason);
         foreach (var client in _open.Keys)
         {
-            client.Close(WebSocketCloseStatus.EndpointUnavailable, reason, drain: true);
+            client.ShutDown(reason);
         }
     }
 }
