@@ -25,7 +25,7 @@ public sealed class AccountStore(IConnectionMultiplexer redis, IPasswordHasher<C
     // Verified against when a name is unknown, so that a miss costs as much as a wrong password.
     private readonly string _decoyHash = hasher.HashPassword(new ChatUser("decoy", ""), Guid.NewGuid().ToString());
 
-    private static RedisKey Key(string name) => $"chattorum:user:{name.ToLowerInvariant()}";
+    private static RedisKey Key(string name) => Backplane.RedisKeys.Account(name);
 
     public async Task<RegistrationResult> RegisterAsync(string name, string password)
     {

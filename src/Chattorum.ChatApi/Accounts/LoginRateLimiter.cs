@@ -11,7 +11,7 @@ public sealed class LoginRateLimiter(FixedWindowLimiter limiter, IOptions<AuthOp
         var limits = options.Value;
         return limiter.HitAsync(
             limits.LoginWindow,
-            ($"chattorum:login:user:{user.ToLowerInvariant()}", limits.LoginAttemptsPerUser),
-            ($"chattorum:login:address:{address}", limits.LoginAttemptsPerAddress));
+            (Backplane.RedisKeys.LoginAttemptsByUser(user).ToString(), limits.LoginAttemptsPerUser),
+            (Backplane.RedisKeys.LoginAttemptsByAddress(address).ToString(), limits.LoginAttemptsPerAddress));
     }
 }

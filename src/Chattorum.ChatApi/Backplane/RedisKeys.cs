@@ -37,4 +37,13 @@ public static class RedisKeys
 
     /// <summary>A user's command count in the current window (<see cref="ChatLimits.CommandWindow"/>).</summary>
     public static RedisKey CommandWindow(string user) => $"chattorum:commands:user:{user.ToLowerInvariant()}";
+
+    /// <summary>String: an account (JSON), by its name in lower case, so that names are unique in any case.</summary>
+    public static RedisKey Account(string user) => $"chattorum:user:{user.ToLowerInvariant()}";
+
+    /// <summary>Login attempts for one user name in the current window (<c>Auth:LoginWindow</c>).</summary>
+    public static RedisKey LoginAttemptsByUser(string user) => $"chattorum:login:user:{user.ToLowerInvariant()}";
+
+    /// <summary>Login attempts from one client address in the current window (<c>Auth:LoginWindow</c>).</summary>
+    public static RedisKey LoginAttemptsByAddress(string address) => $"chattorum:login:address:{address}";
 }
