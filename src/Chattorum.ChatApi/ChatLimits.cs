@@ -4,10 +4,44 @@ namespace Chattorum.ChatApi;
 public static class ChatLimits
 {
     /// <summary>
-    /// Largest client frame in bytes. 2,000 characters of any script encode to at most 8,000 bytes of
-    /// UTF-8, so a valid <c>send</c> always fits; anything larger closes the connection with 1009.
+    /// Largest client frame in bytes: the largest valid <c>send</c> in its longest JSON spelling
+    /// (<see cref="MaxSendJsonBytes"/>, 24,715 bytes) and <see cref="FrameWhitespaceAllowance"/>, 25,739 bytes. So a
+    /// valid <c>send</c> always fits, however a JSON library writes it; a frame over this closes the connection with
+    /// 1009. The text limit is on the decoded text (<see cref="MaxTextLength"/> characters): a longer text that fits in
+    /// a frame is answered <c>bad_text</c>, the connection stays.
     /// </summary>
-    public const int MaxFrameBytes = 8 * 1024;
+    public const int MaxFrameBytes = MaxSendJsonBytes + FrameWhitespaceAllowance;
+
+    /// <summary>
+    /// Bytes of one UTF-16 code unit written as a JSON escape, <c>\uXXXX</c>: the longest way JSON can spell a character
+    /// (Python's <c>json.dumps</c> writes every non-ASCII character so; a character outside the BMP, an emoji, takes
+    /// two, a surrogate pair, 12 bytes). UTF-8 takes at most 4 bytes per character, 3 per UTF-16 unit.
+    /// </summary>
+    public const int JsonEscapeBytes = 6;
+
+    /// <summary>Longest room name (<c>^[a-z0-9][a-z0-9_-]{0,31}$</c>, see <see cref="Protocol.Validation"/>).</summary>
+    public const int MaxRoomNameLength = 32;
+
+    /// <summary>
+    /// The largest valid <c>send</c>, <c>{"type":"send","room":"…","text":"…","cid":"…"}</c>, with every character of
+    /// every property name and value written as <c>\uXXXX</c> (<see cref="JsonEscapeBytes"/> each): the names
+    /// <c>type</c>, <c>room</c>, <c>text</c>, <c>cid</c> (15 units), the value <c>send</c> (4), a room of
+    /// <see cref="MaxRoomNameLength"/> (32), a text of <see cref="MaxTextLength"/> characters all outside the BMP
+    /// (4,000 units) and a <c>cid</c> of <see cref="MaxClientIdLength"/> units (64): 4,115 units, 24,690 bytes; and the
+    /// 25 bytes of braces, quotes, colons and commas. 24,715 bytes. Properties a server ignores (unknown ones,
+    /// <c>since</c> on a send) are not part of a send.
+    /// </summary>
+    public const int MaxSendJsonBytes =
+        (JsonEscapeBytes * (15 + 4 + MaxRoomNameLength + (2 * MaxTextLength) + MaxClientIdLength)) + SendJsonPunctuationBytes;
+
+    /// <summary><c>{</c>, <c>}</c>, three commas, and per property two pairs of quotes and a colon: 2 + 3 + 4 × 5.</summary>
+    private const int SendJsonPunctuationBytes = 2 + 3 + (4 * 5);
+
+    /// <summary>
+    /// White space a client may put between the tokens of its largest <c>send</c>: a pretty-printer's newlines and
+    /// indentation take a few dozen bytes (<c>json.dumps(indent=4)</c>: 4 lines of 4 spaces); 1 KiB is ample.
+    /// </summary>
+    public const int FrameWhitespaceAllowance = 1_024;
 
     /// <summary>Deepest JSON nesting a client frame may have.</summary>
     public const int MaxJsonDepth = 8;
@@ -118,8 +152,24 @@ public static class ChatLimits
     public const int RateBurst = 20;
     public const double RatePerSecond = 10;
 
-    /// <summary>Consecutive frames refused by the rate limit before the connection is closed (1008).</summary>
-    public const int MaxRateLimitStrikes = 50;
+    /// <summary>
+    /// Flooding: a connection with more than this many frames refused by its rate limit within any
+    /// <see cref="FloodWindow"/> is closed (1008 <c>flooding</c>). Every refused frame counts, answered or not, so a client
+    /// that keeps sending over its rate is cut whatever the rate: with a burst of b, a rate of r and a client sending s
+    /// frames a second, after (b + 51) / (s − r) seconds; at a rate of 20 and a burst of 20, 2.4 s at 50 frames a second,
+    /// 0.4 s at 200, 0.04 s at 2,000. A client over its rate by less than 5 frames a second is never cut, only refused; one
+    /// that bursts past its limit and backs off never comes near.
+    /// </summary>
+    public const int MaxRefusedPerFloodWindow = 50;
+
+    public static readonly TimeSpan FloodWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A connection over its rate limit is answered <c>rate_limited</c> at most once in this long; the other frames
+    /// refused meanwhile are dropped without an answer (counted in <c>chat.frames.unanswered</c>), so that a flooder
+    /// does not make the server write an error for each of its frames.
+    /// </summary>
+    public static readonly TimeSpan RateLimitedAnswerInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Keep-alive, gorilla/websocket's pingPeriod: every 54 s each socket sends an unsolicited pong (RFC 6455 5.5.3, a

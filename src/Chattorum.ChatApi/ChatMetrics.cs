@@ -25,6 +25,8 @@ public sealed class ChatMetrics
     private readonly Counter<long> _queueLimits;
     private readonly Histogram<double> _sendsHeld;
     private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _unanswered;
+    private readonly Counter<long> _floods;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _fanOut;
     private readonly Histogram<double> _redisAppend;
@@ -51,6 +53,8 @@ public sealed class ChatMetrics
         _queueLimits = meter.CreateCounter<long>("chat.send_queue.limit_reached", "{connection}", "Send queues that reached their hard limit while their writes went through (the node far behind)");
         _sendsHeld = meter.CreateHistogram("chat.sends.held.duration", "s", "Time a send frame waited because the node was behind (back-pressure on senders)", advice: SecondsBuckets);
         _rateLimited = meter.CreateCounter<long>("chat.frames.rate_limited", "{frame}", "Client frames refused by the per-connection rate limit");
+        _unanswered = meter.CreateCounter<long>("chat.frames.unanswered", "{frame}", "Client frames the rate limit dropped without an answer: a connection over its rate gets at most one rate_limited error a second");
+        _floods = meter.CreateCounter<long>("chat.clients.flooding_disconnects", "{connection}", "Connections closed with 1008 flooding: too many frames refused by the rate limit within the flood window");
         _rejected = meter.CreateCounter<long>("chat.frames.rejected", "{frame}", "Client frames refused as invalid, by error code");
         _fanOut = meter.CreateHistogram("chat.fanout.duration", "s", "Time a hub takes to queue one message to every member on this node", advice: SecondsBuckets);
         _redisAppend = meter.CreateHistogram("chat.redis.append.duration", "s", "Time to append and publish a message in Redis, until acked", advice: SecondsBuckets);
@@ -129,6 +133,10 @@ public sealed class ChatMetrics
     public void SendHeld(TimeSpan waited) => _sendsHeld.Record(waited.TotalSeconds);
 
     public void FrameRateLimited() => _rateLimited.Add(1);
+
+    public void FrameUnanswered() => _unanswered.Add(1);
+
+    public void FloodingDisconnected() => _floods.Add(1);
 
     public void FrameRejected(string code) => _rejected.Add(1, new KeyValuePair<string, object?>("error.code", code));
 }

@@ -57,6 +57,7 @@ public static class Extensions
         services.AddSingleton<FixedWindowLimiter>();
         builder.AddBrokerConnection(whenDown: HealthStatus.Degraded);
         services.AddSingleton<CommandPublisher>();
+        services.AddSingleton<CommandGateway>();
         services.AddHostedService<ReplyConsumer>();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<Upgrade.ConnectionLimit>();

@@ -244,14 +244,15 @@ internal static class LoadRunner
 
     /// <summary>
     /// Waits until every send is answered and every receiver has every acknowledged message of its room, or the
-    /// drain timeout. Connections the server dropped are not waited for: nothing more will come on them.
+    /// drain timeout. Connections the server dropped are not waited for: nothing more will come on them; nor are the
+    /// unanswered sends of a sender refused with <c>rate_limited</c> (the server drops some without an answer).
     /// </summary>
     private static async Task DrainAsync(Sender[] senders, Receiver[] receivers, CancellationToken cancellationToken)
     {
         var sendersByRoom = senders.ToLookup(s => s.Room);
         var live = receivers.Where(r => !r.ClosedUnexpectedly);
         bool Drained() =>
-            live.All(r => r.Sender is not { InFlight: > 0 }) &&
+            live.All(r => r.Sender is not { InFlight: > 0, RateLimited: false }) &&
             live.All(r => r.Rooms.All(room => sendersByRoom[room].All(s => (r.TrackerOf(s.Index)?.Distinct ?? 0) >= s.Acked.Count)));
 
         var deadline = Clock.Now + Clock.Ticks(DrainTimeout.TotalSeconds);

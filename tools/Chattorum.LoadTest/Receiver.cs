@@ -203,7 +203,7 @@ internal sealed class Receiver
         }
         else if (error.CidSeq > 0)
         {
-            Sender?.OnRejected(error.CidSeq);
+            Sender?.OnRejected(error.CidSeq, rateLimited: code == "rate_limited");
         }
     }
 }

@@ -20,6 +20,7 @@ internal sealed class Sender
     private long _seq;
     private long _sentInWindow;
     private long _rejected;
+    private bool _rateLimited;
 
     /// <param name="rate">Messages a second; null sends whenever fewer than <paramref name="inFlightLimit"/> are unacknowledged.</param>
     public Sender(int index, int room, string roomName, RunContext run, int size, double? rate, int inFlightLimit)
@@ -51,6 +52,12 @@ internal sealed class Sender
     public long Rejected => Volatile.Read(ref _rejected);
 
     public long InFlight => Sent - Acked.Count - Rejected;
+
+    /// <summary>
+    /// The server refused one of these sends with <c>rate_limited</c>: the sends it refuses in the second after get no
+    /// answer at all (docs/protocol.md), so the unanswered ones are not waited for.
+    /// </summary>
+    public bool RateLimited => Volatile.Read(ref _rateLimited);
 
     /// <summary>Sends from <paramref name="firstSendAt"/> until the measure window ends or <paramref name="stop"/> is cancelled.</summary>
     public async Task RunAsync(Func<ReadOnlyMemory<byte>, ValueTask> send, long firstSendAt, CancellationToken stop)
@@ -151,10 +158,15 @@ internal sealed class Sender
     }
 
     /// <summary>Called from the connection's receive loop for an error frame that answers a send.</summary>
-    public void OnRejected(long seq)
+    public void OnRejected(long seq, bool rateLimited = false)
     {
         if (SeqSet.IsValid(seq) && seq <= Sent)
         {
+            if (rateLimited)
+            {
+                Volatile.Write(ref _rateLimited, true);
+            }
+
             Interlocked.Increment(ref _rejected);
             _window?.Release();
         }

@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Commands;
-using Chattorum.Messaging;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
 
@@ -10,31 +9,42 @@ namespace Chattorum.ChatApi.Connections;
 /// <summary>What a client's frames do. Runs on the reader loop, which owns this state.</summary>
 public sealed partial class ChatClient
 {
+    private static readonly string FloodingReason =
+        $"flooding: over {ChatLimits.MaxRefusedPerFloodWindow} frames refused by the rate limit in {ChatLimits.FloodWindow.TotalSeconds:0} s";
+
     // At most MaxRoomsPerConnection: a list is smaller than a set, and as quick at that size.
     private readonly List<string> _rooms = [];
-    private readonly TokenBucket _rate;
-    private int _rateLimitStrikes;
+    private readonly FrameRateLimit _rate;
 
     // The last send's ack (or error): each one goes out after the one before it.
     private Task _acked = Task.CompletedTask;
 
     private ValueTask HandleFrameAsync(ReadOnlySpan<byte> utf8)
     {
-        var parsed = ClientFrameParser.TryParse(utf8, out var frame, out var error);
-        if (!_rate.TryTake())
+        switch (_rate.Check())
         {
-            _metrics.FrameRateLimited();
-            if (++_rateLimitStrikes >= ChatLimits.MaxRateLimitStrikes)
-            {
-                Close(WebSocketCloseStatus.PolicyViolation, "flooding: too many frames over the rate limit", drain: true);
+            case RateDecision.Flooding:
+                _metrics.FrameRateLimited();
+                _metrics.FloodingDisconnected();
+                Close(WebSocketCloseStatus.PolicyViolation, FloodingReason, drain: true);
                 return ValueTask.CompletedTask;
-            }
-
-            Reply(new FrameError(ErrorCodes.RateLimited, $"slow down: at most {_services.Options.RatePerSecond} frames a second", parsed ? ClientFrame.Name(frame.Type) : error.Frame, parsed ? frame.Cid : error.Cid));
-            return ValueTask.CompletedTask;
+            case RateDecision.RefusedUnanswered:
+                // Not even parsed: a flooder costs the node as little as it can.
+                _metrics.FrameRateLimited();
+                _metrics.FrameUnanswered();
+                return ValueTask.CompletedTask;
+            case RateDecision.Refused:
+                _metrics.FrameRateLimited();
+                var known = ClientFrameParser.TryParse(utf8, out var refused, out var problem);
+                Reply(new FrameError(
+                    ErrorCodes.RateLimited,
+                    $"slow down: at most {_services.Options.RatePerSecond} frames a second; frames over the limit in the next {ChatLimits.RateLimitedAnswerInterval.TotalSeconds:0} s are dropped without an answer",
+                    known ? ClientFrame.Name(refused.Type) : problem.Frame,
+                    known ? refused.Cid : problem.Cid));
+                return ValueTask.CompletedTask;
         }
 
-        _rateLimitStrikes = 0;
+        var parsed = ClientFrameParser.TryParse(utf8, out var frame, out var error);
         if (!parsed)
         {
             Reply(error);
@@ -176,39 +186,8 @@ public sealed partial class ChatClient
     }
 
     /// <summary>A command is not a chat message: it goes to whichever bot answers its name, and the sender alone hears how it went.</summary>
-    private async Task RunCommandAsync(string room, ChatCommand command, string? cid)
-    {
-        try
-        {
-            var wait = await _services.Limiter.HitAsync(ChatLimits.CommandWindow, (RedisKeys.CommandWindow(User).ToString(), ChatLimits.CommandsPerWindow)).ConfigureAwait(false);
-            if (wait is not null)
-            {
-                Reply(new FrameError(ErrorCodes.RateLimited, $"at most {ChatLimits.CommandsPerWindow} commands every {ChatLimits.CommandWindow.TotalSeconds:0} seconds", "send", cid));
-                return;
-            }
-        }
-        catch (Exception exception) when (BackplaneFailure.Is(exception))
-        {
-            Reply(new FrameError(ErrorCodes.Unavailable, "the chat store is unreachable; try again shortly", "send", cid));
-            return;
-        }
-
-        var request = new CommandRequest(Guid.CreateVersion7().ToString("N"), room, User, command.Name, command.Argument, _services.Time.GetUtcNow());
-        var outcome = await _services.Commands.PublishAsync(request).ConfigureAwait(false);
-        _metrics.CommandPublished(outcome.ToString().ToLowerInvariant());
-        switch (outcome)
-        {
-            case CommandOutcome.Queued:
-                Reply(ServerFrameWriter.Current.Queued(room, command.Name, request.RequestId, cid));
-                break;
-            case CommandOutcome.Unknown:
-                Reply(new FrameError(ErrorCodes.UnknownCommand, $"no bot answers /{command.Name}", "send", cid));
-                break;
-            default:
-                Reply(new FrameError(ErrorCodes.BotUnreachable, $"the bots are unreachable right now; /{command.Name} was not sent", "send", cid));
-                break;
-        }
-    }
+    private async Task RunCommandAsync(string room, ChatCommand command, string? cid) =>
+        Reply(await _services.Commands.SubmitAsync(User, room, command, cid).ConfigureAwait(false));
 
     private async Task PublishAsync(string room, string text, string? cid, Task earlierAcks)
     {

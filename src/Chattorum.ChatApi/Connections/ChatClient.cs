@@ -36,7 +36,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         _logger = services.Logger;
         _sendQueue = new SendQueue(services.Backlog);
         _abortTransport = abortTransport;
-        _rate = new TokenBucket(services.Options.RateBurst, services.Options.RatePerSecond, services.Time);
+        _rate = new FrameRateLimit(services.Options.RateBurst, services.Options.RatePerSecond, services.Time);
     }
 
     public string User { get; }
@@ -223,7 +223,7 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
                     return;
                 }
 
-                if (!await ReceiveFrameAsync().ConfigureAwait(false))
+                if (!await ReceiveFrameAsync(probe).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -236,16 +236,20 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
         }
     }
 
-    /// <summary>Reads and handles one whole frame (all its fragments); false once the peer has closed.</summary>
-    private async ValueTask<bool> ReceiveFrameAsync()
+    /// <summary>
+    /// Reads and handles one whole frame (all its fragments) after <paramref name="probe"/>, the empty read that saw it
+    /// come; false once the peer has closed. A frame with no payload ends with its probe: it is handled like any other
+    /// (an empty text frame is not JSON: <c>bad_json</c>).
+    /// </summary>
+    private async ValueTask<bool> ReceiveFrameAsync(ValueWebSocketReceiveResult probe)
     {
         // One byte more than the limit, so that a frame over it is seen as over it.
         var buffer = ArrayPool<byte>.Shared.Rent(ChatLimits.MaxFrameBytes + 1);
         try
         {
             var count = 0;
-            ValueWebSocketReceiveResult result;
-            do
+            var result = probe;
+            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close)
             {
                 if (count > ChatLimits.MaxFrameBytes)
                 {
@@ -257,7 +261,6 @@ public sealed partial class ChatClient : IRoomMember, IDisposable
                 result = await _socket.ReceiveAsync(buffer.AsMemory(count, ChatLimits.MaxFrameBytes + 1 - count), CancellationToken.None).ConfigureAwait(false);
                 count += result.Count;
             }
-            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
             switch (result.MessageType)
             {

@@ -20,6 +20,12 @@ public static class ClientFrameParser
     public static bool TryParse(ReadOnlySpan<byte> utf8, out ClientFrame frame, out FrameError error)
     {
         frame = default;
+        if (utf8.IsEmpty)
+        {
+            error = new FrameError(ErrorCodes.BadJson, "the frame is empty: a frame must be a JSON object");
+            return false;
+        }
+
         string? type = null, room = null, text = null, cid = null, since = null;
         try
         {

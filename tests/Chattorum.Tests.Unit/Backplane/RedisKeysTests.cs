@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Chattorum.ChatApi.Backplane;
 using Chattorum.Tests.Support;
 
@@ -57,5 +58,25 @@ public class RedisKeysTests
     {
         var slots = Enumerable.Range(0, 100).Select(i => HashSlots.Of(RedisKeys.CommandWindow($"user{i}").ToString())).Distinct().Count();
         Assert.True(slots > 90, $"{slots} distinct slots");
+    }
+
+    [Fact]
+    public void Every_redis_key_is_built_in_RedisKeys_and_nowhere_else()
+    {
+        // Every key starts "chattorum:"; a literal that starts so anywhere else builds a key out of sight.
+        var key = new Regex("\"chattorum:[^\\s\"]", RegexOptions.CultureInvariant);
+        var source = Path.Combine(Repository.Root, "src");
+        var elsewhere = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(path => Path.GetFileName(path) != "RedisKeys.cs")
+            .SelectMany(path => File.ReadLines(path).Select((line, i) => (Where: $"{Path.GetRelativePath(source, path)}:{i + 1}", Line: line.Trim())))
+            .Where(line => key.IsMatch(line.Line))
+            .Select(line => $"{line.Where}: {line.Line}")
+            .ToList();
+
+        Assert.Empty(elsewhere);
+        Assert.Equal("chattorum:user:alice", RedisKeys.Account("Alice").ToString());
+        Assert.Equal("chattorum:login:user:alice", RedisKeys.LoginFailuresByUser("ALICE").ToString());
+        Assert.Equal("chattorum:login:address:127.0.0.1", RedisKeys.LoginFailuresByAddress("127.0.0.1").ToString());
     }
 }

@@ -51,8 +51,9 @@ public sealed class ShutdownTests : IAsyncDisposable
         _quietRooms = new QuietRoomChecks(_time);
         _hubs = new RoomHubs(_store, new InMemoryPresence(_rooms, "node"), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
         _services = new ChatServices(
-            _hubs, new ChatConnections(), new SendBacklog(), _store, new CommandPublisher(null!, NullLogger<CommandPublisher>.Instance),
-            new FixedWindowLimiter(null!), metrics, _time, new ChatOptions(), NullLogger<ChatClient>.Instance);
+            _hubs, new ChatConnections(), new SendBacklog(), _store,
+            new CommandGateway(new FixedWindowLimiter(null!), new CommandPublisher(null!, NullLogger<CommandPublisher>.Instance), metrics, _time),
+            metrics, _time, new ChatOptions(), NullLogger<ChatClient>.Instance);
         var server = WebSocket.CreateFromStream(new TransportStream(new Duplex(_toServer.Reader, _toClient.Writer)), new WebSocketCreationOptions { IsServer = true });
         _client = WebSocket.CreateFromStream(new TransportStream(new Duplex(_toClient.Reader, _toServer.Writer)), new WebSocketCreationOptions { IsServer = false });
         _serving = new ChatClient(server, "alice", _services).RunAsync();
