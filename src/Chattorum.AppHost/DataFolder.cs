@@ -60,7 +60,7 @@ internal static class DataFolder
             builder.Services.AddSingleton(held);
             builder.Services.AddHostedService<LockRelease>();
             Console.WriteLine(
-                $"Chattorum: Redis and RabbitMQ keep their data in {root} ({(IsFresh(builder) ? "emptied first: " + FreshKey + " is on" : "kept from the last run")}).");
+                $"Chattorum: Redis and RabbitMQ keep their data in {root} ({(IsFresh(builder) ? "emptied first: " + FreshKey + " is on" : "kept across runs")}).");
         }
 
         var folder = Path.Combine(root, resourceName);

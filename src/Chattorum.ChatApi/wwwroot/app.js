@@ -366,11 +366,11 @@ function renderNotices() {
   const items = [];
   if (room?.error) items.push(notice("error", room.error.text, () => clearError(current), room.error.code));
   for (const send of room?.pending ?? []) {
+    if (send.dismissed) continue;
     items.push(notice("info", `Asked the bot: ${send.text}. The answer will appear here.`, () => {
       send.dismissed = true;
       renderNotices();
     }));
-    if (send.dismissed) items.pop();
   }
   el.notice.replaceChildren(...items);
   el.notice.hidden = items.length === 0;

@@ -12,7 +12,7 @@ namespace Chattorum.Tests.Integration.Browser;
 public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system, ITestOutputHelper output)
     : IClassFixture<BrowserFixture>, IClassFixture<CommandsFixture>
 {
-    /// <summary>Set to 1 to write the screenshots over docs/images/page-*.png (README, "The web page").</summary>
+    /// <summary>Set to 1 to write the screenshots over docs/images/page-*.png (docs/testing.md).</summary>
     public const string UpdateDocImagesVariable = "CHATTORUM_UPDATE_DOC_IMAGES";
 
     private async Task<ChatPage> SignedUpAsync(string prefix, ChatServer node, int width = 1280, int height = 800, bool clock = false)
