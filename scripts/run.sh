@@ -3,8 +3,14 @@
 # and the Aspire dashboard. With a working container runtime Redis and RabbitMQ run as containers; without one
 # they run from Debian's redis-server and rabbitmq-server packages, which this script installs when missing.
 #
-#   scripts/run.sh [--redis-cluster] [AppHost arguments...]
+#   scripts/run.sh [--fresh] [--redis-cluster] [AppHost arguments...]
 #
+# Accounts, rooms' history and queued bot commands are kept from one run to the next, like a persistent volume: Redis's
+# append-only file and RabbitMQ's node live in a data folder outside the repository, $CHATTORUM_DATA or by default
+# ${XDG_DATA_HOME:-~/.local/share}/chattorum (cache/ and messaging/; the AppHost setting Chattorum:DataFolder).
+#
+#   --fresh           start empty: the AppHost empties cache/ and messaging/ in the data folder before it starts
+#                     (the AppHost setting Chattorum:Fresh=true). Deleting the folder does the same.
 #   --redis-cluster   a local Redis Cluster (3 primaries, 3 replicas: six redis-server processes, formed by
 #                     redis-cli --cluster create) instead of one Redis. Always local processes, container runtime
 #                     or not; the same as the AppHost setting Chattorum:RedisCluster=true.
@@ -16,10 +22,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/install-services.sh
 
 redis_cluster=false
+fresh=false
 apphost_args=()
 for arg in "$@"; do
     case "$arg" in
         --redis-cluster) redis_cluster=true ;;
+        --fresh) fresh=true ;;
         *) apphost_args+=("$arg") ;;
     esac
 done
@@ -44,6 +52,18 @@ if [ "$redis_cluster" = true ]; then
     # The AppHost reads Chattorum:RedisCluster from its configuration; the environment is one source of it.
     export Chattorum__RedisCluster=true
     echo "run.sh: Redis runs as a local cluster: cache-node-0..5 (3 primaries, 3 replicas), formed by cache-create."
+fi
+
+# The AppHost reads Chattorum:DataFolder and Chattorum:Fresh from its configuration; the environment is one source of it.
+data_folder="${CHATTORUM_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/chattorum}"
+export Chattorum__DataFolder="$data_folder"
+if [ "$fresh" = true ]; then
+    export Chattorum__Fresh=true
+    echo "run.sh: starting empty (--fresh): the data in $data_folder is removed first."
+elif [ "$redis_cluster" = true ]; then
+    echo "run.sh: the Redis Cluster starts empty every run; RabbitMQ's queues are kept in $data_folder."
+else
+    echo "run.sh: accounts and history are kept in $data_folder (scripts/run.sh --fresh starts empty)."
 fi
 
 # The "http" launch profile (src/Chattorum.AppHost/Properties/launchSettings.json) fixes the dashboard's address.

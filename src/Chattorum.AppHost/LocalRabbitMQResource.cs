@@ -24,11 +24,17 @@ internal static class LocalRabbitMQResourceExtensions
     /// <summary>
     /// Adds RabbitMQ as a private local node: its own HOME (Erlang cookie), node name, ports, Mnesia and log folders
     /// and config files under a per-run folder, no plugins, logs on stdout. The health check sends the AMQP header.
+    /// Under <see cref="DataFolder"/> the folder and the node's name stay the same from run to run (RabbitMQ keeps its
+    /// queues under the node's name), so durable queues and persistent messages outlive a restart.
     /// </summary>
     public static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQ(this IDistributedApplicationBuilder builder, string name)
     {
         var command = LocalServices.FindBinary(name, "CHATTORUM_RABBITMQ_SERVER", Candidates, "rabbitmq-server");
-        var dataFolder = LocalServices.CreateDataFolder(builder, name);
+        var root = DataFolder.Root(builder);
+        var kept = root is not null;
+        var dataFolder = root is not null
+            ? DataFolder.ForResource(builder, root, name)
+            : LocalServices.CreateDataFolder(builder, name);
         var resource = new LocalRabbitMQResource(name, command, dataFolder);
 
         // Files that replace the machine-wide ones in /etc/rabbitmq, so the node ignores any system broker's setup.
@@ -45,9 +51,9 @@ internal static class LocalRabbitMQResourceExtensions
         var envFile = Path.Combine(dataFolder, "rabbitmq-env.conf");
         File.WriteAllText(envFile, string.Empty);
 
-        var nodeName = string.Create(
-            CultureInfo.InvariantCulture,
-            $"chattorum-{name}-{Environment.ProcessId}-{Random.Shared.Next(100_000, 999_999)}@localhost");
+        var nodeName = kept
+            ? $"chattorum-{name}-{DataFolder.StableSuffix(dataFolder)}@localhost"
+            : string.Create(CultureInfo.InvariantCulture, $"chattorum-{name}-{Environment.ProcessId}-{Random.Shared.Next(100_000, 999_999)}@localhost");
 
         var healthCheckKey = $"{name}_amqp";
         builder.Services.AddHealthChecks().AddCheck(healthCheckKey, ProtocolHealthCheck.AmqpHeader(resource.PrimaryEndpoint));

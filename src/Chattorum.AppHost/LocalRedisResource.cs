@@ -19,13 +19,16 @@ internal static class LocalRedisResourceExtensions
     private static readonly string[] Candidates = ["/usr/bin/redis-server", "redis-server"];
 
     /// <summary>
-    /// Adds Redis as a local process: DCP assigns the port (passed with <c>--port</c>), data lives in a per-run folder,
-    /// append-only persistence as deployed, and the health check sends <c>PING</c>.
+    /// Adds Redis as a local process: DCP assigns the port (passed with <c>--port</c>), data lives in a per-run folder
+    /// (or under <see cref="DataFolder"/>, kept across runs), append-only persistence as deployed, and the health check
+    /// sends <c>PING</c>.
     /// </summary>
     public static IResourceBuilder<LocalRedisResource> AddLocalRedis(this IDistributedApplicationBuilder builder, string name)
     {
         var command = LocalServices.FindBinary(name, "CHATTORUM_REDIS_SERVER", Candidates, "redis-server");
-        var dataFolder = LocalServices.CreateDataFolder(builder, name);
+        var dataFolder = DataFolder.Root(builder) is { } root
+            ? DataFolder.ForResource(builder, root, name)
+            : LocalServices.CreateDataFolder(builder, name);
         var resource = new LocalRedisResource(name, command, dataFolder);
 
         var healthCheckKey = $"{name}_ping";

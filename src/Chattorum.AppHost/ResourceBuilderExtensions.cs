@@ -21,19 +21,47 @@ internal static class ChattorumResourceBuilderExtensions
             Console.WriteLine(
                 $"Chattorum: {RedisClusterSwitch.ConfigurationKey} is on: Redis runs as a local cluster of " +
                 $"{LocalRedisClusterResource.NodeCount} redis-server processes ({LocalRedisClusterResource.PrimaryCount} primaries with replicas).");
+            if (DataFolder.Root(builder) is not null)
+            {
+                Console.WriteLine(
+                    $"Chattorum: the Redis Cluster starts empty every run ({DataFolder.ConfigurationKey} keeps only RabbitMQ's data in this mode).");
+            }
+
             return builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRedisCluster(name).Resource);
         }
 
-        return UseContainers(builder)
-            ? builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRedis(name).Resource)
-            : builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRedis(name).Resource);
+        if (!UseContainers(builder))
+        {
+            return builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRedis(name).Resource);
+        }
+
+        // With a data folder, the container's /data is a folder in it (Aspire then turns on Redis's persistence).
+        var redis = builder.AddRedis(name);
+        if (DataFolder.Root(builder) is { } root)
+        {
+            redis.WithDataBindMount(DataFolder.ForResource(builder, root, name));
+        }
+
+        return builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource);
     }
 
     /// <summary>RabbitMQ, as <c>ConnectionStrings:{name}</c> = an AMQP URI.</summary>
-    public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(this IDistributedApplicationBuilder builder, string name) =>
-        UseContainers(builder)
-            ? builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRabbitMQ(name).Resource)
-            : builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRabbitMQ(name).Resource);
+    public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(this IDistributedApplicationBuilder builder, string name)
+    {
+        if (!UseContainers(builder))
+        {
+            return builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddLocalRabbitMQ(name).Resource);
+        }
+
+        // With a data folder, the container's /var/lib/rabbitmq is a folder in it (Aspire then fixes the node's name).
+        var rabbit = builder.AddRabbitMQ(name);
+        if (DataFolder.Root(builder) is { } root)
+        {
+            rabbit.WithDataBindMount(DataFolder.ForResource(builder, root, name));
+        }
+
+        return builder.CreateResourceBuilder<IResourceWithConnectionString>(rabbit.Resource);
+    }
 
     /// <summary>Passes a secret parameter to the resource as an environment variable, if the AppHost was given one.</summary>
     public static IResourceBuilder<T> WithOptionalSecret<T>(this IResourceBuilder<T> resource, string parameter, string variable)

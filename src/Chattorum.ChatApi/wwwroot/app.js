@@ -23,12 +23,16 @@ let signingOut = false;
 let attempt = 0;
 let reconnectTimer = 0;
 let holdReconnect = false; // tests only: stay disconnected until chattorum.reconnect()
-let noticeTimer = 0;
 let cidCounter = 0;
 let current = null;
-/** room name -> { ids:Set, messages:[], lastId, unread, members:Set, joined, pendingJoin } */
+/**
+ * room name -> { ids:Set, messages:[], lastId, unread, members:Set, joined,
+ *   pending:[send], error:{text,code}|null, answers:Map(message id -> label) }
+ */
 const rooms = new Map();
 const pendingJoins = new Map(); // cid -> room
+/** cid -> { cid, room, text, command, after, request }: sends not yet acked, commands not yet answered */
+const sends = new Map();
 
 const nextCid = () => String(++cidCounter);
 
@@ -120,6 +124,7 @@ function signOut() {
   sessionStorage.removeItem(ROOMS_KEY);
   rooms.clear();
   pendingJoins.clear();
+  sends.clear();
   current = null;
   el.messages.replaceChildren();
   el.members.replaceChildren();
@@ -166,6 +171,9 @@ function connect() {
     connected = false;
     for (const room of rooms.values()) room.joined = false;
     pendingJoins.clear();
+    // A message never acked may or may not be stored: it shows in the room if it was. A command stays pending: its
+    // answer comes as a room message, which the rejoin brings.
+    for (const [cid, send] of sends) if (!send.command) sends.delete(cid);
     if (signingOut || !session) return;
     if (holdReconnect) { setState("offline", "disconnected"); return; }
     if (!wasConnected && session.expiresAt && Date.parse(session.expiresAt) <= Date.now()) {
@@ -208,6 +216,8 @@ function handle(frame) {
       attempt = 0;
       if (frame.user) { session.user = frame.user; el.me.textContent = frame.user; }
       setState("connected", "connected");
+      for (const room of rooms.values()) if (room.error?.code === "offline") room.error = null;
+      renderNotices();
       // Rejoin every room, resuming after the last message seen in it.
       for (const [name, room] of rooms) joinRoom(name, room);
       break;
@@ -237,9 +247,15 @@ function handle(frame) {
     }
     case "left":
       break;
-    case "queued":
-      showNotice(`/${frame.command}: asked the bot, the answer will appear here`, "info");
+    case "ack":
+      sends.delete(frame.cid);
       break;
+    case "queued": {
+      // The bot has the request; its answer may already have come (it can overtake this frame).
+      const send = sends.get(frame.cid);
+      if (send) { send.request = frame.request; renderNotices(); }
+      break;
+    }
     case "error":
       handleError(frame);
       break;
@@ -249,7 +265,6 @@ function handle(frame) {
 }
 
 function handleError(frame) {
-  const text = `${frame.code}: ${frame.message ?? ""}`.trim();
   if (frame.frame === "join" && pendingJoins.has(frame.cid)) {
     const name = pendingJoins.get(frame.cid);
     pendingJoins.delete(frame.cid);
@@ -259,28 +274,115 @@ function handleError(frame) {
       return;
     }
     // A room we had before the drop that can no longer be joined: say so; a fresh one: say so by the field.
-    if (!rooms.has(name) || !rooms.get(name).joined) el.joinError.textContent = text;
+    if (!rooms.has(name) || !rooms.get(name).joined) el.joinError.textContent = describeError(frame, { room: name });
     if (frame.code === "unavailable") {
       // Redis is away on that node: try the join again shortly.
       setTimeout(() => { if (connected && rooms.has(name) && !rooms.get(name).joined) joinRoom(name, rooms.get(name)); }, 1000);
     }
     return;
   }
-  showNotice(text, "error");
+  // The error belongs to the room of the frame it answers, and stays there (not on whichever room is in view).
+  const send = sends.get(frame.cid);
+  sends.delete(frame.cid);
+  const name = send?.room ?? frame.room ?? current;
+  const room = name && rooms.get(name);
+  if (!room) return;
+  if (send?.command) room.pending = room.pending.filter((p) => p !== send);
+  setError(name, describeError(frame, send ?? { room: name }), frame.code);
 }
 
-function showNotice(text, kind) {
-  el.notice.textContent = text;
-  el.notice.dataset.kind = kind;
-  el.notice.hidden = false;
-  clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { el.notice.hidden = true; }, kind === "error" ? 6000 : 3000);
+/** What an error frame means, in a sentence for people (the code stays on the element as data-code). */
+function describeError(frame, send) {
+  const typed = send?.text ?? "";
+  const command = typed.match(/^\/[^=\s]*/)?.[0] || frame.message?.match(/\/[a-z0-9_-]+/)?.[0] || "that command";
+  switch (frame.code) {
+    case "unknown_command":
+      return `No bot answers ${command}. Try /stock=AAPL, or start the line with // to send it as a message.`;
+    case "bot_unreachable":
+      return `The bots cannot be reached right now, so ${command} was not sent. Try again in a moment.`;
+    case "bad_command":
+      return `${typed || "That"} is not a command: write /name=value, e.g. /stock=AAPL. Start the line with // to send it as a message.`;
+    case "rate_limited":
+      return send?.command
+        ? "Too many commands: at most 5 every 10 seconds. Wait a moment and ask again."
+        : "You are sending too fast, so that was dropped. Wait a moment and send it again.";
+    case "bad_text":
+      return "That message cannot be sent: it is empty, longer than 2,000 characters, or holds control characters.";
+    case "not_in_room":
+      return `You are not in #${send?.room ?? frame.room ?? "this room"} any more: join it again to send.`;
+    case "unavailable":
+      return frame.frame === "join"
+        ? "The chat cannot reach its store right now; trying again…"
+        : "Your message was not stored: the chat cannot reach its store right now. Send it again.";
+    case "busy":
+      return "The server is busy and did not store your message. Send it again.";
+    case "unconfirmed":
+      return "Your message was posted, but not yet copied to a second server: if it goes missing, send it again.";
+    case "too_many_rooms":
+      return "You are in 32 rooms already: leave one to join another.";
+    case "bad_room":
+      return "A room name is 1 to 32 of a-z 0-9 _ -, starting with a letter or digit.";
+    default:
+      return `Something went wrong: ${frame.message || frame.code}.`;
+  }
+}
+
+// ---------- notices: each room's own, gone when what they tell is over ----------
+
+function setError(name, text, code) {
+  const room = rooms.get(name);
+  if (!room) return;
+  room.error = { text, code };
+  if (name === current) renderNotices();
+}
+
+function clearError(name) {
+  const room = rooms.get(name);
+  if (room?.error) { room.error = null; if (name === current) renderNotices(); }
+}
+
+function notice(kind, text, onDismiss, code) {
+  const item = document.createElement("p");
+  item.className = "notice";
+  item.dataset.kind = kind;
+  if (code) item.dataset.code = code;
+  if (kind === "error") item.setAttribute("role", "alert");
+  const span = document.createElement("span");
+  span.className = "notice-text";
+  span.textContent = text;
+  const dismiss = document.createElement("button");
+  dismiss.type = "button";
+  dismiss.className = "dismiss";
+  dismiss.textContent = "Dismiss";
+  dismiss.setAttribute("aria-label", `Dismiss: ${text}`);
+  dismiss.addEventListener("click", onDismiss);
+  item.append(span, dismiss);
+  return item;
+}
+
+/** The notices of the room in view: its last error, and one line per command still waiting for its answer. */
+function renderNotices() {
+  const room = current && rooms.get(current);
+  const items = [];
+  if (room?.error) items.push(notice("error", room.error.text, () => clearError(current), room.error.code));
+  for (const send of room?.pending ?? []) {
+    if (send.dismissed) continue;
+    items.push(notice("info", `Asked the bot: ${send.text}. The answer will appear here.`, () => {
+      send.dismissed = true;
+      renderNotices();
+    }));
+  }
+  el.notice.replaceChildren(...items);
+  el.notice.hidden = items.length === 0;
 }
 
 // ---------- rooms ----------
 
 function newRoom() {
-  return { ids: new Set(), messages: [], lastId: null, unread: 0, members: new Set(), joined: false };
+  return {
+    ids: new Set(), messages: [], lastId: null, unread: 0, members: new Set(), joined: false,
+    pending: [], error: null, answers: new Map(),
+  };
 }
 
 function saveRooms() {
@@ -297,6 +399,7 @@ function addMessage(m) {
   const room = rooms.get(m.room);
   if (!room || typeof m.id !== "string" || room.ids.has(m.id)) return; // exactly once
   room.ids.add(m.id);
+  if (isBot(m.user)) matchAnswer(room, m);
   room.messages.push(m);
   if (!room.lastId || compareIds(m.id, room.lastId) > 0) room.lastId = m.id;
   if (m.room === current) {
@@ -307,6 +410,27 @@ function addMessage(m) {
     room.unread++;
     renderRooms();
   }
+}
+
+const isBot = (user) => typeof user === "string" && /bot$/i.test(user);
+
+/**
+ * A bot's answer names the request it answers when the message carries `request` (the id `queued` gave us). Without it
+ * (docs/protocol.md: a bot's answer is a plain message) the page takes its own oldest command still waiting in that room
+ * that was sent before this message: right unless two people's commands in one room cross.
+ */
+function matchAnswer(room, m) {
+  let index;
+  if (typeof m.request === "string") {
+    index = room.pending.findIndex((p) => p.request === m.request);
+  } else {
+    index = room.pending.findIndex((p) => !p.after || compareIds(m.id, p.after) > 0);
+  }
+  if (index < 0) return;
+  const [send] = room.pending.splice(index, 1);
+  sends.delete(send.cid);
+  room.answers.set(m.id, `answer to ${send.text} asked by you`);
+  if (m.room === current) renderNotices();
 }
 
 function isAtBottom() {
@@ -324,7 +448,7 @@ function renderMessage(m) {
   li.dataset.id = m.id;
   const own = session && m.user.toLowerCase() === session.user.toLowerCase();
   if (own) li.classList.add("own");
-  if (/bot$/i.test(m.user)) li.classList.add("bot");
+  if (isBot(m.user)) li.classList.add("bot");
   const meta = document.createElement("div");
   meta.className = "meta";
   const user = document.createElement("span");
@@ -336,6 +460,13 @@ function renderMessage(m) {
   time.title = date.toLocaleString();
   time.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   meta.append(user, time);
+  const answers = rooms.get(m.room)?.answers.get(m.id);
+  if (answers) {
+    const to = document.createElement("span");
+    to.className = "answer-to";
+    to.textContent = answers;
+    meta.append(to);
+  }
   const text = document.createElement("div");
   text.className = "text";
   text.textContent = m.text;
@@ -396,11 +527,13 @@ function showRoom(name) {
   scrollToBottom();
   renderRooms();
   renderMembers();
+  renderNotices();
   setState(el.state.dataset.state, el.state.textContent);
 }
 
 function leaveRoom(name) {
   sendFrame({ type: "leave", room: name, cid: nextCid() });
+  for (const [cid, send] of sends) if (send.room === name) sends.delete(cid);
   rooms.delete(name);
   saveRooms();
   if (current === name) showRoom(rooms.keys().next().value ?? null);
@@ -432,10 +565,19 @@ el.joinForm.addEventListener("submit", (e) => {
 function sendCompose() {
   const raw = el.compose.value;
   if (!raw.trim() || !current) return;
-  if (!sendFrame({ type: "send", room: current, text: raw, cid: nextCid() })) {
-    showNotice("not connected: the message was not sent", "error");
+  const room = rooms.get(current);
+  const cid = nextCid();
+  if (!sendFrame({ type: "send", room: current, text: raw, cid })) {
+    setError(current, "Not connected: your message was not sent. It is still in the box: send it again once connected.", "offline");
     return;
   }
+  // A new attempt in this room: the last error here is over.
+  clearError(current);
+  // One slash starts a command (two send a message that starts with a slash): its answer comes from a bot.
+  const command = /^\/(?!\/)/.test(raw);
+  const send = { cid, room: current, text: raw.trim(), command, after: room.lastId, request: null };
+  sends.set(cid, send);
+  if (command) { room.pending.push(send); renderNotices(); }
   el.compose.value = "";
   scrollToBottom();
 }

@@ -17,13 +17,35 @@ public sealed class ChatPage(IPage page)
 
     public ILocator Members => Page.Locator("#members li");
 
+    /// <summary>The notices of the room in view (errors and commands waiting for their answer).</summary>
+    public ILocator Notices => Page.Locator("#notice .notice");
+
+    /// <summary>The notices' sentences (without their Dismiss buttons).</summary>
+    public ILocator NoticeTexts => Page.Locator("#notice .notice .notice-text");
+
+    /// <summary>Shows a joined room, as a click on it in the room list.</summary>
+    public async Task OpenAsync(string room)
+    {
+        await Page.Locator($"#room-list li[data-room='{room}'] button.open").ClickAsync();
+        await Expect(Page.Locator("#room-title")).ToHaveTextAsync($"#{room}");
+    }
+
     public static string UniqueName(string prefix) => $"{prefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
     public static string UniqueRoom(string prefix) => $"{prefix}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
-    /// <summary>Opens the page, signs up and waits until the page is connected.</summary>
-    public async Task SignUpAsync(string user)
+    /// <summary>
+    /// Opens the page, signs up and waits until the page is connected. With <paramref name="clock"/>, the page's timers and
+    /// clock are Playwright's (<see cref="IPage.Clock"/>): time flows, and a test can jump ahead to show that nothing
+    /// happens on a timer.
+    /// </summary>
+    public async Task SignUpAsync(string user, bool clock = false)
     {
+        if (clock)
+        {
+            await Page.Clock.InstallAsync();
+        }
+
         await Page.GotoAsync("/");
         await Page.Locator("#signup-username").FillAsync(user);
         await Page.Locator("#signup-password").FillAsync(TestSecrets.Password);

@@ -2,19 +2,23 @@ using Chattorum.Tests.Integration.Commands;
 using Chattorum.Tests.Integration.Support;
 using Chattorum.Tests.Support;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Chattorum.Tests.Integration.Browser;
 
 /// <summary>The web page at "/", in a real Chromium, against real chat nodes, Redis, RabbitMQ and the StockBot.</summary>
 [Trait("Category", "Browser")]
-public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system)
+public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system, ITestOutputHelper output)
     : IClassFixture<BrowserFixture>, IClassFixture<CommandsFixture>
 {
-    private async Task<ChatPage> SignedUpAsync(string prefix, ChatServer node, int width = 1280, int height = 800)
+    /// <summary>Set to 1 to write the screenshots over docs/images/page-*.png (docs/testing.md).</summary>
+    public const string UpdateDocImagesVariable = "CHATTORUM_UPDATE_DOC_IMAGES";
+
+    private async Task<ChatPage> SignedUpAsync(string prefix, ChatServer node, int width = 1280, int height = 800, bool clock = false)
     {
         var page = new ChatPage(await browser.NewPageAsync(node.BaseUri, width, height));
-        await page.SignUpAsync(ChatPage.UniqueName(prefix));
+        await page.SignUpAsync(ChatPage.UniqueName(prefix), clock);
         return page;
     }
 
@@ -112,7 +116,131 @@ public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system)
         await Expect(gina.MessageText("/stock=AAPL")).ToHaveCountAsync(0);
 
         await gina.SendAsync("/nosuchcommand=1");
-        await Expect(gina.Page.Locator("#notice")).ToContainTextAsync("unknown_command");
+        await Expect(gina.NoticeTexts).ToHaveTextAsync(["No bot answers /nosuchcommand. Try /stock=AAPL, or start the line with // to send it as a message."]);
+    }
+
+    [Fact]
+    public async Task A_command_waits_in_a_notice_until_its_answer_comes_and_the_answer_says_whose_request_it_is()
+    {
+        system.Quotes.SetPrice("MSFT.US", 412.25m);
+        var room = ChatPage.UniqueRoom("asked");
+        var asker = await SignedUpAsync("asker", system.NodeA, clock: true);
+        var other = await SignedUpAsync("other", system.NodeB);
+        await asker.JoinAsync(room);
+        await other.JoinAsync(room);
+
+        // The bot is away: the command waits in its queue, and the page says so for as long as it waits.
+        await system.StopBotAsync();
+        try
+        {
+            await asker.SendAsync("/stock=MSFT");
+            await Expect(asker.NoticeTexts).ToHaveTextAsync(["Asked the bot: /stock=MSFT. The answer will appear here."]);
+            await asker.Page.Clock.FastForwardAsync("01:00");
+            await Expect(asker.Notices).ToHaveCountAsync(1);
+            await Expect(other.Notices).ToHaveCountAsync(0);
+        }
+        finally
+        {
+            await system.StartBotAsync();
+        }
+
+        // The answer: the notice goes with it, and the answer says which request it answers, to the one who asked.
+        const string Answer = "MSFT.US quote is $412.25 per share";
+        await asker.ExpectMessageAsync("StockBot", Answer);
+        await Expect(asker.Notices).ToHaveCountAsync(0);
+        await Expect(asker.Page.Locator("#notice")).ToBeHiddenAsync();
+        await Expect(asker.MessageItem(Answer).Locator(".answer-to")).ToHaveTextAsync("answer to /stock=MSFT asked by you");
+        await other.ExpectMessageAsync("StockBot", Answer);
+        await Expect(other.MessageItem(Answer).Locator(".answer-to")).ToHaveCountAsync(0);
+
+        // Seen again after switching rooms, it still says so.
+        await asker.JoinAsync(ChatPage.UniqueRoom("elsewhere"));
+        await asker.OpenAsync(room);
+        await Expect(asker.MessageItem(Answer).Locator(".answer-to")).ToHaveTextAsync("answer to /stock=MSFT asked by you");
+    }
+
+    [Fact]
+    public async Task An_error_is_a_sentence_that_stays_with_its_room_until_the_next_send_there()
+    {
+        var first = ChatPage.UniqueRoom("first");
+        var second = ChatPage.UniqueRoom("second");
+        var ola = await SignedUpAsync("ola", system.NodeA, clock: true);
+        await ola.JoinAsync(first);
+        await ola.JoinAsync(second);
+        await ola.OpenAsync(first);
+
+        await ola.SendAsync("/foo");
+        var error = ola.Page.Locator("#notice .notice[data-kind='error']");
+        await Expect(error).ToHaveCountAsync(1);
+        await Expect(error.Locator(".notice-text")).ToHaveTextAsync("No bot answers /foo. Try /stock=AAPL, or start the line with // to send it as a message.");
+        await Expect(error).ToHaveAttributeAsync("role", "alert");
+        await Expect(error).ToHaveAttributeAsync("data-code", "unknown_command");
+        await Expect(error).Not.ToContainTextAsync("unknown_command");
+
+        // No timer takes it away...
+        await ola.Page.Clock.FastForwardAsync("01:00");
+        await Expect(error).ToHaveCountAsync(1);
+
+        // ...and it does not follow the user into another room; it is still there on the way back.
+        await ola.OpenAsync(second);
+        await Expect(ola.Notices).ToHaveCountAsync(0);
+        await Expect(ola.Page.Locator("#notice")).ToBeHiddenAsync();
+        await ola.OpenAsync(first);
+        await Expect(error).ToHaveCountAsync(1);
+
+        // The next send in that room ends it; a new error can be dismissed.
+        await ola.SendAsync("a plain message");
+        await Expect(ola.Notices).ToHaveCountAsync(0);
+        await ola.SendAsync("/Not a command");
+        await Expect(error.Locator(".notice-text")).ToHaveTextAsync("/Not a command is not a command: write /name=value, e.g. /stock=AAPL. Start the line with // to send it as a message.");
+        await error.GetByRole(AriaRole.Button, new() { Name = "Dismiss: /Not a command is not a command", Exact = false }).ClickAsync();
+        await Expect(ola.Notices).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task The_room_field_shows_a_hint_that_does_not_look_like_a_value()
+    {
+        var pia = await SignedUpAsync("pia", system.NodeA);
+        var field = pia.Page.GetByLabel("Room name");
+
+        await Expect(field).ToHaveValueAsync("");
+        await Expect(field).ToHaveAttributeAsync("placeholder", "e.g. lobby");
+        await Expect(field).ToHaveAccessibleDescriptionAsync(new System.Text.RegularExpressions.Regex("a new name makes a new room"));
+        var style = await field.EvaluateAsync<string[]>(
+            "input => [getComputedStyle(input, '::placeholder').fontStyle, getComputedStyle(input, '::placeholder').color, getComputedStyle(input).color]");
+        Assert.Equal("italic", style[0]);
+        Assert.NotEqual(style[2], style[1]);
+    }
+
+    [Fact]
+    public async Task The_page_has_an_icon_and_loads_without_a_failed_request()
+    {
+        var failed = new List<string>();
+        var page = await browser.NewPageAsync(system.NodeA.BaseUri);
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                lock (failed)
+                {
+                    failed.Add($"{response.Status} {response.Url}");
+                }
+            }
+        };
+        var chat = new ChatPage(page);
+        await chat.SignUpAsync(ChatPage.UniqueName("quinn"));
+
+        var href = await page.Locator("link[rel='icon']").EvaluateAsync<string>("link => link.href");
+        Assert.Equal(new Uri(system.NodeA.BaseUri, "/favicon.ico"), new Uri(href));
+        var icon = await page.APIRequest.GetAsync("/favicon.ico");
+        Assert.Equal(200, icon.Status);
+        Assert.Equal("image/x-icon", icon.Headers["content-type"]);
+        var body = await icon.BodyAsync();
+        Assert.True(body.AsSpan(0, 4).SequenceEqual(new byte[] { 0, 0, 1, 0 }), "not an ICO file");
+        lock (failed)
+        {
+            Assert.Empty(failed);
+        }
     }
 
     [Fact]
@@ -294,12 +422,12 @@ public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system)
         await narrow.ExpectMessageAsync("StockBot", "AAPL.US quote is $93.42 per share");
         await Expect(wide.Members).ToHaveCountAsync(2);
 
-        // Into the test output, never over the tracked docs/images: refresh those on purpose with
-        // CHATTORUM_SCREENSHOTS=docs/images (README, "The web page").
-        var images = Environment.GetEnvironmentVariable("CHATTORUM_SCREENSHOTS") is { Length: > 0 } chosen
-            ? Path.GetFullPath(chosen, RepositoryRoot())
-            : Path.Combine(AppContext.BaseDirectory, "screenshots");
+        // Into a temporary folder, never over the tracked docs/images unless asked: CHATTORUM_UPDATE_DOC_IMAGES=1.
+        var images = Environment.GetEnvironmentVariable(UpdateDocImagesVariable) == "1"
+            ? Path.Combine(RepositoryRoot(), "docs", "images")
+            : Path.Combine(Path.GetTempPath(), "chattorum-screenshots");
         Directory.CreateDirectory(images);
+        output.WriteLine($"screenshots in {images}");
         foreach (var (page, name) in new[] { (wide, "page-wide.png"), (narrow, "page-narrow.png") })
         {
             var path = Path.Combine(images, name);
