@@ -71,37 +71,19 @@ public sealed class RedisClusterNode
             throw new InvalidOperationException($"{this} is already running");
         }
 
-        var start = new ProcessStartInfo(File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server")
-        {
-            ArgumentList =
-            {
-                "--port", Port.ToString(CultureInfo.InvariantCulture),
-                "--cluster-port", BusPort.ToString(CultureInfo.InvariantCulture),
-                "--bind", "127.0.0.1",
-                "--dir", Folder,
-                "--cluster-enabled", "yes",
-                "--cluster-config-file", "nodes.conf",
+        _process = RedisServer.Spawn(
+            Port,
+            Folder,
+            "--cluster-port", BusPort.ToString(CultureInfo.InvariantCulture),
+            "--cluster-enabled", "yes",
+            "--cluster-config-file", "nodes.conf",
 
-                // A primary is declared failed after 2 s without an answer: a failover takes a few seconds, not 15+.
-                "--cluster-node-timeout", "2000",
-                "--save", "",
-                "--appendonly", "yes",
-                "--appendfsync", "everysec",
+            // A primary is declared failed after 2 s without an answer: a failover takes a few seconds, not 15+.
+            "--cluster-node-timeout", "2000",
 
-                // A replica's full sync starts at once instead of after 5 s (the default waits for more replicas to
-                // share one transfer): a restarted node catches up without a pause that only slows the tests.
-                "--repl-diskless-sync-delay", "0",
-                "--daemonize", "no",
-                "--logfile", Path.Combine(Folder, "redis.log"),
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start; install it with 'apt-get install redis-server'");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+            // A replica's full sync starts at once instead of after 5 s (the default waits for more replicas to
+            // share one transfer): a restarted node catches up without a pause that only slows the tests.
+            "--repl-diskless-sync-delay", "0");
         IsPaused = false;
 
         var deadline = DateTime.UtcNow + StartTimeout;

@@ -47,29 +47,43 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private async Task LaunchAsync()
+    /// <summary>
+    /// Starts <c>redis-server</c> as the tests run it: loopback only, in <paramref name="folder"/>, append-only
+    /// persistence with an fsync a second (as deployed), no snapshots, its log in the folder; <paramref name="extra"/>
+    /// adds settings (a cluster node's). Its output is drained so that it never blocks on a full pipe.
+    /// </summary>
+    internal static Process Spawn(int port, string folder, params string[] extra)
     {
         var start = new ProcessStartInfo(File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server")
         {
-            ArgumentList =
-            {
-                "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--bind", "127.0.0.1",
-                "--dir", _folder,
-                "--save", "",
-                "--appendonly", "yes",
-                "--appendfsync", "everysec",
-                "--daemonize", "no",
-                "--logfile", Path.Combine(_folder, "redis.log"),
-            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start; install it with 'apt-get install redis-server'");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        foreach (var argument in (string[])[
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--dir", folder,
+            "--save", "",
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--daemonize", "no",
+            "--logfile", Path.Combine(folder, "redis.log"),
+            .. extra])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start; install it with 'apt-get install redis-server'");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private async Task LaunchAsync()
+    {
+        _process = Spawn(Port, _folder);
 
         var deadline = DateTime.UtcNow + StartTimeout;
         while (!await PingAsync())
