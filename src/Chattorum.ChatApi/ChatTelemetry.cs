@@ -23,24 +23,41 @@ public static class ChatTelemetry
         return activity;
     }
 
-    /// <summary>Appending and publishing a message to the room's stream and channel.</summary>
-    public static Activity? StartRedisPublish(string room)
+    /// <summary>
+    /// The room channel's name with the room left out: the <c>{destination}</c> of the Redis hop's span names, after the
+    /// conventions' <c>messaging.destination.template</c>, so that span names stay bounded however many rooms there are.
+    /// </summary>
+    public const string RoomChannelTemplate = "chattorum:room:{room}:events";
+
+    /// <summary>Appending a message to the room's stream and publishing it on the room's channel (one script).</summary>
+    public static Activity? StartRoomSend(string room)
     {
-        var activity = Source.StartActivity($"publish {room}", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "redis");
-        activity?.SetTag("messaging.operation.type", "publish");
-        activity?.SetTag("messaging.destination.name", room);
+        var activity = Source.StartActivity($"send {RoomChannelTemplate}", ActivityKind.Producer);
+        SetRoomTags(activity, "send", room);
         return activity;
     }
 
-    /// <summary>The fan-out of one message on this node, continuing the sender's trace.</summary>
-    public static Activity? StartDelivery(string room, ActivityContext sender)
+    /// <summary>The fan-out of one message on this node: pushed by Redis, so no receive span; continues the sender's trace.</summary>
+    public static Activity? StartRoomProcess(string room, ActivityContext sender)
     {
-        var activity = Source.StartActivity($"deliver {room}", ActivityKind.Consumer, sender);
-        activity?.SetTag("messaging.system", "redis");
-        activity?.SetTag("messaging.operation.type", "process");
-        activity?.SetTag("messaging.destination.name", room);
+        var activity = Source.StartActivity($"process {RoomChannelTemplate}", ActivityKind.Consumer, sender, links: [new ActivityLink(sender)]);
+        SetRoomTags(activity, "process", room);
         return activity;
+    }
+
+    private static void SetRoomTags(Activity? activity, string operation, string room)
+    {
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return;
+        }
+
+        activity.SetTag("messaging.system", "redis");
+        activity.SetTag("messaging.operation.type", operation);
+        activity.SetTag("messaging.operation.name", operation);
+        activity.SetTag("messaging.destination.name", Backplane.RedisKeys.Events(room).ToString());
+        activity.SetTag("messaging.destination.template", RoomChannelTemplate);
+        activity.SetTag("chat.room", room);
     }
 
     /// <summary>

@@ -64,6 +64,8 @@ public static class Extensions
         services.AddSingleton<ChatEndpoint>();
         builder.AddAccounts();
         builder.AddTelemetrySources(ChatMetrics.MeterName);
+        builder.AddTracingSources(MessagingTelemetry.LibrarySources);
+        MessagingTelemetry.UseConventions();
         return builder;
     }
 

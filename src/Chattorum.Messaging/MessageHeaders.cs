@@ -43,10 +43,15 @@ public static class MessageHeaders
             Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             Headers = new Dictionary<string, object?>(),
         };
-        DistributedContextPropagator.Current.Inject(activity, properties.Headers, static (carrier, name, value) =>
-            ((IDictionary<string, object?>)carrier!)[name] = value);
+        // The current span's context; RabbitMQ.Client replaces it with its publish span's when its tracing is on.
+        InjectTraceContext(activity, properties.Headers);
         return properties;
     }
+
+    /// <summary>Writes <paramref name="activity"/>'s W3C context (<c>traceparent</c>, <c>tracestate</c>) into the headers.</summary>
+    public static void InjectTraceContext(Activity? activity, IDictionary<string, object?> headers) =>
+        DistributedContextPropagator.Current.Inject(activity, headers, static (carrier, name, value) =>
+            ((IDictionary<string, object?>)carrier!)[name] = value);
 
     /// <summary>The sender's trace context, to parent the receiver's span.</summary>
     public static ActivityContext ExtractTraceContext(IReadOnlyBasicProperties properties)

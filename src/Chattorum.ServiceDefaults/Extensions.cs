@@ -41,6 +41,13 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>Registers activity sources (a client library's, say) whose spans are exported with the rest.</summary>
+    public static TBuilder AddTracingSources<TBuilder>(this TBuilder builder, params string[] names) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(names));
+        return builder;
+    }
+
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Logging.AddOpenTelemetry(logging =>
@@ -56,6 +63,7 @@ public static class Extensions
                 .AddRuntimeInstrumentation())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
+                .AddProcessor(new BackgroundRootFilter())
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath, StringComparison.Ordinal) &&

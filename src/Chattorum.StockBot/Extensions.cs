@@ -12,6 +12,8 @@ public static class Extensions
         builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy);
         builder.AddStockQuotes();
         builder.AddTelemetrySources(BotTelemetry.Name);
+        builder.AddTracingSources(MessagingTelemetry.LibrarySources);
+        MessagingTelemetry.UseConventions();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<StockCommandConsumer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StockCommandConsumer>());

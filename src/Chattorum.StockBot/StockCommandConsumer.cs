@@ -50,7 +50,7 @@ public sealed partial class StockCommandConsumer(
         var queue = await CommandTopology.DeclareBotQueueAsync(requests, Command, stoppingToken).ConfigureAwait(false);
         await requests.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(requests);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(requests, delivery, stoppingToken);
+        consumer.ReceivedAsync += (_, delivery) => HandleAsync(requests, delivery, connection.Endpoint, stoppingToken);
         await requests.BasicConsumeAsync(queue, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
         _consuming = true;
         LogConsuming(logger, queue);
@@ -65,15 +65,14 @@ public sealed partial class StockCommandConsumer(
         }
     }
 
-    private async Task HandleAsync(IChannel requests, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task HandleAsync(IChannel requests, BasicDeliverEventArgs delivery, AmqpTcpEndpoint server, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
-        using var activity = MessagingTelemetry.StartProcess(
-            BotTelemetry.Source, CommandTopology.BotQueue(Command), delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
+        using var span = MessagingTelemetry.StartProcess(BotTelemetry.Source, CommandTopology.BotQueue(Command), delivery, server);
         if (!CommandMessages.TryRead(delivery.Body.Span, out CommandRequest? request) || request.Command != Command)
         {
             LogDeadLettered(logger, delivery.BasicProperties.MessageId);
-            activity?.SetStatus(ActivityStatusCode.Error, "not a stock request");
+            span.Fail("rejected", "not a stock request");
             await requests.BasicRejectAsync(delivery.DeliveryTag, requeue: false, stoppingToken).ConfigureAwait(false);
             metrics.Handled("dead_lettered", Stopwatch.GetElapsedTime(started));
             return;
@@ -86,12 +85,13 @@ public sealed partial class StockCommandConsumer(
             {
                 var text = await quotes.AnswerAsync(request.Argument, stoppingToken).ConfigureAwait(false);
                 var reply = new CommandReply(request.RequestId, request.Room, BotName, text);
-                using (var publish = MessagingTelemetry.StartPublish(BotTelemetry.Source, CommandTopology.RepliesQueue, reply.RequestId))
+                // The default exchange, routed by the queue's name: a span named just "send" (the exchange's name is empty).
+                using (var publish = MessagingTelemetry.StartSend(BotTelemetry.Source, exchange: string.Empty, CommandTopology.RepliesQueue, reply.RequestId))
                 {
                     await replies.PublishAsync(
                         exchange: string.Empty,
                         routingKey: CommandTopology.RepliesQueue,
-                        MessageHeaders.ForReply(reply, publish ?? Activity.Current),
+                        MessageHeaders.ForReply(reply, publish.Activity),
                         CommandMessages.Serialize(reply),
                         stoppingToken).ConfigureAwait(false);
                 }
@@ -107,7 +107,7 @@ public sealed partial class StockCommandConsumer(
         {
             // The reply was not confirmed: hand the request back to be answered again, after a pause.
             LogNotAnswered(logger, request.RequestId, exception.Message);
-            activity?.SetStatus(ActivityStatusCode.Error, "reply not confirmed");
+            span.Fail("reply_not_confirmed", "reply not confirmed");
             metrics.Handled("retried", Stopwatch.GetElapsedTime(started));
             await GiveBackAsync(requests, delivery.DeliveryTag).ConfigureAwait(false);
         }

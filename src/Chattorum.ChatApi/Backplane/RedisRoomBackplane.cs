@@ -38,7 +38,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
 
     private async Task<string> AppendAsync(LuaScript script, string room, string user, string text, string? onceKey)
     {
-        using var activity = ChatTelemetry.StartRedisPublish(room);
+        using var activity = ChatTelemetry.StartRoomSend(room);
         var started = Stopwatch.GetTimestamp();
         var prefix = ServerFrameWriter.Current.MessagePrefix(room, user, text);
         var id = await _redis.GetDatabase().ScriptEvaluateAsync(script, new

@@ -24,26 +24,27 @@ public sealed partial class CommandPublisher(ConfirmingPublisher publisher, ILog
     public async Task<CommandOutcome> PublishAsync(CommandRequest request)
     {
         var routingKey = CommandTopology.RoutingKey(request.Command);
-        using var activity = MessagingTelemetry.StartPublish(ChatTelemetry.Source, CommandTopology.CommandsExchange, request.RequestId, routingKey);
+        using var span = MessagingTelemetry.StartSend(ChatTelemetry.Source, CommandTopology.CommandsExchange, routingKey, request.RequestId);
         try
         {
             await publisher.PublishAsync(
                 CommandTopology.CommandsExchange,
                 routingKey,
-                MessageHeaders.ForRequest(request, activity ?? System.Diagnostics.Activity.Current),
+                MessageHeaders.ForRequest(request, span.Activity),
                 CommandMessages.Serialize(request),
                 CancellationToken.None).ConfigureAwait(false);
             return CommandOutcome.Queued;
         }
         catch (PublishReturnException)
         {
-            activity.Fail("no bot is bound for the command");
+            // The broker's return comes after the library's publish span has ended: the failure goes on the caller's span.
+            span.Fail("returned", "no bot is bound for the command");
             return CommandOutcome.Unknown;
         }
         catch (BrokerUnavailableException exception)
         {
             LogPublishFailed(logger, request.Command, exception.Message);
-            activity.Fail("RabbitMQ unreachable");
+            span.Fail("unreachable", "RabbitMQ unreachable");
             return CommandOutcome.Unreachable;
         }
     }

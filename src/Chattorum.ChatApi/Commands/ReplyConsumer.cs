@@ -28,7 +28,7 @@ public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplan
         await CommandTopology.DeclareSharedAsync(channel, stoppingToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery);
+        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, connection.Endpoint);
         await channel.BasicConsumeAsync(CommandTopology.RepliesQueue, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
 
         try
@@ -41,15 +41,14 @@ public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplan
         }
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, AmqpTcpEndpoint server)
     {
-        using var activity = MessagingTelemetry.StartProcess(
-            ChatTelemetry.Source, CommandTopology.RepliesQueue, delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
+        using var span = MessagingTelemetry.StartProcess(ChatTelemetry.Source, CommandTopology.RepliesQueue, delivery, server);
         var problem = CommandMessages.TryRead(delivery.Body.Span, out CommandReply? reply) ? Problem(reply) : "not a reply";
         if (reply is null || problem is not null)
         {
             LogRejected(logger, delivery.BasicProperties.MessageId, problem ?? "not a reply");
-            activity.Fail(problem ?? "not a reply");
+            span.Fail("rejected", problem ?? "not a reply");
             await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false).ConfigureAwait(false);
             return;
         }
@@ -64,7 +63,7 @@ public sealed partial class ReplyConsumer(BrokerConnection broker, IRoomBackplan
         {
             // Redis is away: give the reply back, after a pause rather than in a tight loop.
             LogRedisUnavailable(logger, reply.RequestId, exception.Message);
-            activity.Fail("Redis unavailable");
+            span.Fail("redis_unavailable", "Redis unavailable");
             await Task.Delay(RedisRetryDelay).ConfigureAwait(false);
             await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
         }

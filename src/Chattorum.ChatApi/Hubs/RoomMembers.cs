@@ -64,7 +64,7 @@ internal sealed class RoomMembers(string room, RoomHubContext context)
     {
         var isMessage = roomEvent.Kind == RoomEventKind.Message;
         using var activity = isMessage && roomEvent.TraceParent is { } parent && ActivityContext.TryParse(parent, null, isRemote: true, out var sender)
-            ? ChatTelemetry.StartDelivery(room, sender)
+            ? ChatTelemetry.StartRoomProcess(room, sender)
             : null;
         var started = isMessage ? Stopwatch.GetTimestamp() : 0;
         var receivers = 0;
