@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Chattorum.Deploy;
 using Chattorum.Messaging;
 using Chattorum.StockBot;
@@ -140,6 +141,12 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
             p => new BrokerPermissions(p.GetProperty("configure").GetString()!, p.GetProperty("write").GetString()!, p.GetProperty("read").GetString()!));
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), permissions.OrderBy(e => e.Key, StringComparer.Ordinal));
         Assert.All(definitions.GetProperty("permissions").EnumerateArray(), p => Assert.Equal("/", p.GetProperty("vhost").GetString()));
+
+        // Everything else (virtual host, the queues' redelivery policy) is what BrokerDefinitions writes.
+        var written = JsonNode.Parse(BrokerDefinitions.Create(expected.Select(e => new BrokerUser(e.Key, "any", e.Value))))!.AsObject();
+        var committed = JsonNode.Parse(definitions.GetRawText())!.AsObject();
+        Assert.Equal(written.Select(p => p.Key), committed.Select(p => p.Key));
+        Assert.All(written.Where(p => p.Key != "users"), p => Assert.True(JsonNode.DeepEquals(p.Value, committed[p.Key]), p.Key));
     }
 
     [Theory]
