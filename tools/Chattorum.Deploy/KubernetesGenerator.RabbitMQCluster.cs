@@ -108,8 +108,7 @@ internal sealed partial class KubernetesGenerator
                 new V1ContainerPort { Name = "cluster-links", ContainerPort = distributionPort, Protocol = "TCP" },
             ],
             Env = RabbitMQNodeEnvironment(headless),
-            // Up once the node listens for AMQP: a node joining for the first time waits for node 0, so give it time.
-            StartupProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = template.PortName }, PeriodSeconds = 10, FailureThreshold = 60 },
+            StartupProbe = template.StartupProbe,
             // Ready = this node accepts AMQP connections, not "the cluster is complete": a node that waited for the others
             // to be ready would never be, since the others wait for it too.
             ReadinessProbe = template.ReadinessProbe,

@@ -3,8 +3,9 @@ using k8s.Models;
 namespace Chattorum.Deploy;
 
 /// <summary>
-/// The building blocks every stateful backing service shares (one Redis or RabbitMQ node, the Redis Cluster, the RabbitMQ
-/// cluster): its Services, its StatefulSet with one volume claim per pod, and its disruption budget.
+/// The building blocks every stateful backing service shares (one Redis node, the Redis Cluster, the RabbitMQ cluster):
+/// its Services, its StatefulSet with one volume claim per pod, and its disruption budget (the replicated applications use
+/// the client Service and the budget too).
 /// </summary>
 internal sealed partial class KubernetesGenerator
 {

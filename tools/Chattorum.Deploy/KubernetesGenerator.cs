@@ -362,18 +362,7 @@ internal sealed partial class KubernetesGenerator
 
         if (external)
         {
-            objects.Add(new V1Service
-            {
-                ApiVersion = "v1",
-                Kind = "Service",
-                Metadata = Metadata(name, labels),
-                Spec = new V1ServiceSpec
-                {
-                    Type = "ClusterIP",
-                    Selector = selector,
-                    Ports = [new V1ServicePort { Name = http.Name, Port = ServicePort, TargetPort = http.Name, Protocol = "TCP" }],
-                },
-            });
+            objects.Add(ClientService(name, labels, selector, [new V1ServicePort { Name = http.Name, Port = ServicePort, TargetPort = http.Name, Protocol = "TCP" }]));
             objects.Add(Ingress(name, labels, http.Name));
         }
 
@@ -687,7 +676,8 @@ internal sealed partial class KubernetesGenerator
             Sizing: new("200m", "512Mi", "1", "1Gi"),
             TerminationGracePeriodSeconds: 60,
             Args: _ => null,
-            StartupProbe: new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "amqp" }, PeriodSeconds = 5, FailureThreshold = 36 },
+            // Up once the node listens for AMQP: a node joining the cluster for the first time waits for node 0, so give it time.
+            StartupProbe: new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "amqp" }, PeriodSeconds = 10, FailureThreshold = 60 },
             ReadinessProbe: new V1Probe
             {
                 Exec = new V1ExecAction { Command = ["rabbitmq-diagnostics", "-q", "check_port_connectivity"] },
