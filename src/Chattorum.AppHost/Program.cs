@@ -25,6 +25,6 @@ builder.AddProject<Projects.Chattorum_StockBot>("stockbot")
     .WithOptionalSecret("stooq-api-key", "Quotes__Stooq__ApiKey")
     .WithOptionalSecret("alphavantage-api-key", "Quotes__AlphaVantage__ApiKey")
     .WithHttpHealthCheck("/health")
-    .WithReplicasInManifest();
+    .WithReplicas(2).WithReplicasInManifest();
 
 builder.Build().Run();

@@ -29,13 +29,8 @@ internal sealed partial class KubernetesGenerator
     /// <summary>The uid and gid the <c>redis</c> image's own user has; the pods run as it (the scripts, not the image's entrypoint, start Redis).</summary>
     private const long RedisUserId = 999;
 
-    private const string ConfigVolume = "config";
-    private const string DataVolume = "data";
-
     private bool IsInClusterRedisCluster(AspireResource resource) =>
         options.RedisCluster && !options.ExternalServices && resource.IsContainer && BackingServiceTemplate.IsRedis(resource);
-
-    private static string RedisClusterService(AspireResource resource) => $"{resource.Name}-headless";
 
     /// <summary>
     /// The app model's connection string with its host:port replaced by every pod's DNS name (any pod may be a primary
@@ -43,18 +38,11 @@ internal sealed partial class KubernetesGenerator
     /// </summary>
     private static string RedisClusterConnectionString(AspireResource resource, string evaluated)
     {
-        var port = RedisPort(resource);
+        var port = ContainerPort(resource);
         var comma = evaluated.IndexOf(',', StringComparison.Ordinal);
         var pods = Enumerable.Range(0, RedisClusterNodes)
-            .Select(i => string.Create(CultureInfo.InvariantCulture, $"{resource.Name}-{i}.{RedisClusterService(resource)}:{port}"));
+            .Select(i => string.Create(CultureInfo.InvariantCulture, $"{resource.Name}-{i}.{HeadlessServiceName(resource)}:{port}"));
         return string.Join(',', pods) + (comma < 0 ? string.Empty : evaluated[comma..]);
-    }
-
-    private static int RedisPort(AspireResource resource)
-    {
-        var binding = resource.Bindings.SingleOrDefault()
-            ?? throw new NotSupportedException($"Container '{resource.Name}' must have exactly one endpoint.");
-        return binding.TargetPort ?? throw new NotSupportedException($"Endpoint '{resource.Name}.{binding.Name}' has no target port.");
     }
 
     private List<IKubernetesObject> RedisCluster(AspireResource resource, SortedDictionary<string, string> serviceSecrets)
@@ -63,9 +51,9 @@ internal sealed partial class KubernetesGenerator
         var name = resource.Name;
         var labels = ComponentLabels(name, template.Component);
         var selector = Selector(name);
-        var service = RedisClusterService(resource);
+        var service = HeadlessServiceName(resource);
         var configMap = $"{name}-config";
-        var port = RedisPort(resource);
+        var port = ContainerPort(resource);
         var busPort = port + RedisClusterBusPortOffset;
         var env = BackingServiceEnvironment(resource, serviceSecrets);
         var password = env.SingleOrDefault(variable => variable.Name == "REDIS_PASSWORD")
@@ -109,6 +97,28 @@ internal sealed partial class KubernetesGenerator
             new() { Name = "bus", Port = busPort, TargetPort = "bus", Protocol = "TCP" },
         };
 
+        // All at once (parallel): a node is of no use alone, and the cluster forms only when all of them answer.
+        var pod = new V1PodSpec
+        {
+            AutomountServiceAccountToken = false,
+            EnableServiceLinks = false,
+            TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
+            SecurityContext = RedisSecurityContext(),
+            // A primary and its replica on one machine would fail together.
+            TopologySpreadConstraints =
+            [
+                new V1TopologySpreadConstraint
+                {
+                    MaxSkew = 1,
+                    TopologyKey = "kubernetes.io/hostname",
+                    WhenUnsatisfiable = "ScheduleAnyway",
+                    LabelSelector = new V1LabelSelector { MatchLabels = selector },
+                },
+            ],
+            Containers = [node],
+            Volumes = [ConfigMapVolume(ConfigVolume, configMap)],
+        };
+
         return
         [
             new V1ConfigMap
@@ -123,86 +133,12 @@ internal sealed partial class KubernetesGenerator
                     [RedisClusterScripts.StartScript] = RedisClusterScripts.Start,
                 },
             },
-            new V1Service
-            {
-                ApiVersion = "v1",
-                Kind = "Service",
-                Metadata = Metadata(service, labels),
-                Spec = new V1ServiceSpec
-                {
-                    ClusterIP = "None",
-                    // DNS names for pods that are not ready yet: the Job meets them, and restarting nodes find each other.
-                    PublishNotReadyAddresses = true,
-                    Selector = selector,
-                    Ports = servicePorts,
-                },
-            },
-            new V1StatefulSet
-            {
-                ApiVersion = "apps/v1",
-                Kind = "StatefulSet",
-                Metadata = Metadata(name, labels),
-                Spec = new V1StatefulSetSpec
-                {
-                    ServiceName = service,
-                    Replicas = RedisClusterNodes,
-                    // All at once: a node is of no use alone, and the cluster forms only when all of them answer.
-                    PodManagementPolicy = "Parallel",
-                    Selector = new V1LabelSelector { MatchLabels = selector },
-                    Template = new V1PodTemplateSpec
-                    {
-                        Metadata = new V1ObjectMeta { Labels = labels },
-                        Spec = new V1PodSpec
-                        {
-                            AutomountServiceAccountToken = false,
-                            EnableServiceLinks = false,
-                            TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
-                            SecurityContext = RedisSecurityContext(),
-                            // A primary and its replica on one machine would fail together.
-                            TopologySpreadConstraints =
-                            [
-                                new V1TopologySpreadConstraint
-                                {
-                                    MaxSkew = 1,
-                                    TopologyKey = "kubernetes.io/hostname",
-                                    WhenUnsatisfiable = "ScheduleAnyway",
-                                    LabelSelector = new V1LabelSelector { MatchLabels = selector },
-                                },
-                            ],
-                            Containers = [node],
-                            Volumes = [ConfigMapVolume(configMap)],
-                        },
-                    },
-                    VolumeClaimTemplates =
-                    [
-                        new V1PersistentVolumeClaim
-                        {
-                            Metadata = new V1ObjectMeta { Name = DataVolume, Labels = labels },
-                            Spec = new V1PersistentVolumeClaimSpec
-                            {
-                                AccessModes = ["ReadWriteOnce"],
-                                Resources = new V1VolumeResourceRequirements
-                                {
-                                    Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(template.StorageSize) },
-                                },
-                            },
-                        },
-                    ],
-                },
-            },
+            // DNS names for pods that are not ready yet: the Job meets them, and restarting nodes find each other.
+            HeadlessService(service, labels, selector, servicePorts),
+            StatefulSet(name, labels, selector, service, RedisClusterNodes, parallel: true, pod, template.StorageSize),
             RedisClusterCreateJob(resource, labels, configMap, service, port, password),
-            new V1PodDisruptionBudget
-            {
-                ApiVersion = "policy/v1",
-                Kind = "PodDisruptionBudget",
-                Metadata = Metadata(name, labels),
-                Spec = new V1PodDisruptionBudgetSpec
-                {
-                    // One node at a time: its replica (or primary) stays up.
-                    MaxUnavailable = 1,
-                    Selector = new V1LabelSelector { MatchLabels = selector },
-                },
-            },
+            // One node at a time: its replica (or primary) stays up.
+            DisruptionBudget(name, labels, selector),
         ];
     }
 
@@ -251,18 +187,12 @@ internal sealed partial class KubernetesGenerator
                                 VolumeMounts = [new V1VolumeMount { Name = ConfigVolume, MountPath = RedisClusterScripts.MountPath, ReadOnlyProperty = true }],
                             },
                         ],
-                        Volumes = [ConfigMapVolume(configMap)],
+                        Volumes = [ConfigMapVolume(ConfigVolume, configMap)],
                     },
                 },
             },
         };
     }
-
-    private static V1Volume ConfigMapVolume(string configMap) => new()
-    {
-        Name = ConfigVolume,
-        ConfigMap = new V1ConfigMapVolumeSource { Name = configMap },
-    };
 
     private static V1PodSecurityContext RedisSecurityContext() => new()
     {

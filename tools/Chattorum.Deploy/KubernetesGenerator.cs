@@ -16,15 +16,19 @@ internal sealed record ManifestFile(string Name, string Content);
 /// <c>/health</c> (ready) and <c>/alive</c> (live), requests and limits. A project with an external HTTP endpoint also gets
 /// a Service, an Ingress with WebSocket-friendly timeouts, a <c>preStop</c> pause and a grace period that lets it close
 /// its WebSockets; one with more than one replica a HorizontalPodAutoscaler and a PodDisruptionBudget.</item>
-/// <item>Every container (Redis, RabbitMQ) becomes a StatefulSet with a volume claim, a Service and a headless Service,
-/// unless <see cref="DeployOptions.ExternalServices"/>.</item>
-/// <item>Environment values that are expressions (connection strings, secret parameters) go to Secrets with
-/// <c>REPLACE-ME</c> placeholders; literal values to the ConfigMap.</item>
+/// <item>Every container becomes a StatefulSet with a volume claim, a Service and a headless Service, unless
+/// <see cref="DeployOptions.ExternalServices"/>: Redis one node (or a Redis Cluster, <see cref="DeployOptions.RedisCluster"/>),
+/// RabbitMQ a cluster of three (<see cref="RabbitMQCluster"/>).</item>
+/// <item>Environment values that are expressions (connection strings, secret parameters) go to the application's own
+/// Secret with <c>REPLACE-ME</c> placeholders; literal values to the ConfigMap. Each application's broker connection
+/// string names its own broker user (<see cref="BrokerUsers"/>).</item>
 /// </list>
 /// </summary>
 internal sealed partial class KubernetesGenerator
 {
-    public const string AppSecretName = "chattorum-secrets";
+    /// <summary>Each application's own Secret (its connection strings and keys): one workload cannot mount another's.</summary>
+    public static string AppSecretName(string project) => $"{project}-secrets";
+
     public const string ServiceSecretName = "chattorum-service-secrets";
     public const string PartOf = "chattorum";
     public const string ManagedBy = "chattorum-deploy";
@@ -93,9 +97,32 @@ internal sealed partial class KubernetesGenerator
         this.options = options;
         expressions = new ManifestExpressions(
             manifest,
-            hostOf: resource => options.ExternalServices && resource.IsContainer ? $"{PlaceholderPrefix}-{resource.Name}-host" : resource.Name,
+            hostOf: HostOf,
             parameterValue: parameter => $"{PlaceholderPrefix}-{parameter.Name}",
             connectionStringOf: (resource, evaluated) => IsInClusterRedisCluster(resource) ? RedisClusterConnectionString(resource, evaluated) : evaluated);
+    }
+
+    /// <summary>The host name a resource is reached at: its Service, or a placeholder for a managed service.</summary>
+    private string HostOf(AspireResource resource) =>
+        options.ExternalServices && resource.IsContainer ? $"{PlaceholderPrefix}-{resource.Name}-host" : resource.Name;
+
+    /// <summary>The app model's RabbitMQ, if it has one.</summary>
+    private AspireResource? Broker() =>
+        manifest.Resources.SingleOrDefault(resource => resource.IsContainer && BackingServiceTemplate.IsRabbitMQ(resource));
+
+    /// <summary>The environment variable through which an application reads the broker's connection string.</summary>
+    private static string BrokerConnectionStringKey(AspireResource broker) => $"ConnectionStrings__{broker.Name}";
+
+    /// <summary>The broker user of every application that connects to the broker, in the order of the app model.</summary>
+    public IReadOnlyList<BrokerIdentity> BrokerIdentities()
+    {
+        var broker = Broker();
+        return broker is null
+            ? []
+            : manifest.Resources
+                .Where(resource => resource.IsProject && resource.Env.Any(variable => variable.Key == BrokerConnectionStringKey(broker)))
+                .Select(project => BrokerUsers.For(project.Name))
+                .ToList();
     }
 
     /// <summary>The files, in name order.</summary>
@@ -109,7 +136,7 @@ internal sealed partial class KubernetesGenerator
     public IReadOnlyDictionary<string, IReadOnlyList<IKubernetesObject>> GenerateObjects()
     {
         var files = new Dictionary<string, IReadOnlyList<IKubernetesObject>>(StringComparer.Ordinal);
-        var appSecrets = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var appSecrets = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
         var serviceSecrets = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
         var containers = manifest.Resources.Where(resource => resource.IsContainer).ToList();
@@ -130,22 +157,29 @@ internal sealed partial class KubernetesGenerator
             {
                 files.Add(
                     $"{container.Name}.yaml",
-                    IsInClusterRedisCluster(container) ? RedisCluster(container, serviceSecrets) : BackingService(container, serviceSecrets));
+                    IsInClusterRedisCluster(container) ? RedisCluster(container, serviceSecrets)
+                    : IsInClusterRabbitMQ(container) ? RabbitMQCluster(container, BrokerIdentities(), serviceSecrets)
+                    : BackingService(container, serviceSecrets));
             }
         }
 
         foreach (var project in projects)
         {
-            files.Add($"{project.Name}.yaml", Project(project, appSecrets));
+            var secrets = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            files.Add($"{project.Name}.yaml", Project(project, secrets));
+            appSecrets.Add(project.Name, secrets);
         }
 
-        var secrets = new List<IKubernetesObject> { Secret(AppSecretName, appSecrets) };
+        var allSecrets = appSecrets
+            .Where(project => project.Value.Count > 0)
+            .Select(project => (IKubernetesObject)Secret(AppSecretName(project.Key), project.Value))
+            .ToList();
         if (serviceSecrets.Count > 0)
         {
-            secrets.Add(Secret(ServiceSecretName, serviceSecrets));
+            allSecrets.Add(Secret(ServiceSecretName, serviceSecrets));
         }
 
-        files.Add(SecretsFileName, secrets);
+        files.Add(SecretsFileName, allSecrets);
         return files;
     }
 
@@ -160,7 +194,8 @@ internal sealed partial class KubernetesGenerator
         if (secrets)
         {
             header.Add($"# Every {PlaceholderPrefix} value is a placeholder: set real secrets before going live (README, \"Deploy to Kubernetes\").");
-            header.Add("# ChatApi refuses to start until Auth__SigningKey is a secret of at least 32 bytes.");
+            header.Add("# ChatApi refuses to start until Auth__SigningKey is a secret of at least 32 bytes; RabbitMQ until its Erlang cookie is");
+            header.Add("# set; the broker users (the definitions file) have no password until it is replaced (docs/deploy.md).");
         }
 
         var body = string.Join("\n---\n", objects.Select(KubernetesYaml.Serialize));
@@ -188,6 +223,8 @@ internal sealed partial class KubernetesGenerator
             ["OTEL_SERVICE_NAME"] = name,
         };
         var secretKeys = new SortedSet<string>(StringComparer.Ordinal);
+        var secretName = AppSecretName(name);
+        var broker = Broker();
 
         // Aspire also passes each referenced service as CACHE_HOST, CACHE_PORT, ... and the port as HTTP_PORTS: the
         // applications read only ConnectionStrings__*, and the port is ASPNETCORE_URLS here.
@@ -206,7 +243,13 @@ internal sealed partial class KubernetesGenerator
                 continue;
             }
 
-            if (value.Contains('{', StringComparison.Ordinal))
+            if (broker is not null && key == BrokerConnectionStringKey(broker))
+            {
+                // Each application connects as its own broker user, whatever the app model's local broker uses.
+                AddSecret(appSecrets, key, BrokerConnectionString(broker, BrokerUsers.For(name)), name);
+                secretKeys.Add(key);
+            }
+            else if (value.Contains('{', StringComparison.Ordinal))
             {
                 AddSecret(appSecrets, key, expressions.Evaluate(value), name);
                 secretKeys.Add(key);
@@ -234,7 +277,7 @@ internal sealed partial class KubernetesGenerator
             {
                 SecretKeyRef = new V1SecretKeySelector
                 {
-                    Name = AppSecretName,
+                    Name = secretName,
                     Key = key,
                     Optional = profile.OptionalSecrets.Contains(key) ? true : null,
                 },
@@ -319,35 +362,14 @@ internal sealed partial class KubernetesGenerator
 
         if (external)
         {
-            objects.Add(new V1Service
-            {
-                ApiVersion = "v1",
-                Kind = "Service",
-                Metadata = Metadata(name, labels),
-                Spec = new V1ServiceSpec
-                {
-                    Type = "ClusterIP",
-                    Selector = selector,
-                    Ports = [new V1ServicePort { Name = http.Name, Port = ServicePort, TargetPort = http.Name, Protocol = "TCP" }],
-                },
-            });
+            objects.Add(ClientService(name, labels, selector, [new V1ServicePort { Name = http.Name, Port = ServicePort, TargetPort = http.Name, Protocol = "TCP" }]));
             objects.Add(Ingress(name, labels, http.Name));
         }
 
         if (replicated)
         {
             objects.Add(Autoscaler(name, labels, project.Replicas));
-            objects.Add(new V1PodDisruptionBudget
-            {
-                ApiVersion = "policy/v1",
-                Kind = "PodDisruptionBudget",
-                Metadata = Metadata(name, labels),
-                Spec = new V1PodDisruptionBudgetSpec
-                {
-                    MaxUnavailable = 1,
-                    Selector = new V1LabelSelector { MatchLabels = selector },
-                },
-            });
+            objects.Add(DisruptionBudget(name, labels, selector));
         }
 
         return objects;
@@ -450,9 +472,7 @@ internal sealed partial class KubernetesGenerator
         var name = resource.Name;
         var labels = ComponentLabels(name, template.Component);
         var selector = Selector(name);
-        var binding = resource.Bindings.SingleOrDefault()
-            ?? throw new NotSupportedException($"Container '{name}' must have exactly one endpoint.");
-        var port = binding.TargetPort ?? throw new NotSupportedException($"Endpoint '{name}.{binding.Name}' has no target port.");
+        var port = ContainerPort(resource);
 
         var env = BackingServiceEnvironment(resource, serviceSecrets);
 
@@ -472,71 +492,25 @@ internal sealed partial class KubernetesGenerator
             ReadinessProbe = template.ReadinessProbe,
             LivenessProbe = template.LivenessProbe,
             Resources = Resources(template.Sizing),
-            VolumeMounts = [new V1VolumeMount { Name = "data", MountPath = template.DataPath }],
+            VolumeMounts = [new V1VolumeMount { Name = DataVolume, MountPath = template.DataPath }],
         };
+
+        var pod = new V1PodSpec
+        {
+            AutomountServiceAccountToken = false,
+            EnableServiceLinks = false,
+            TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
+            // The images' own users (uid and gid 999) may write the volume whoever provisioned it.
+            SecurityContext = new V1PodSecurityContext { FsGroup = 999 },
+            Containers = [container],
+        };
+        var headless = HeadlessServiceName(resource);
 
         return
         [
-            new V1Service
-            {
-                ApiVersion = "v1",
-                Kind = "Service",
-                Metadata = Metadata(name, labels),
-                Spec = new V1ServiceSpec { Type = "ClusterIP", Selector = selector, Ports = servicePorts },
-            },
-            new V1Service
-            {
-                ApiVersion = "v1",
-                Kind = "Service",
-                Metadata = Metadata($"{name}-headless", labels),
-                Spec = new V1ServiceSpec
-                {
-                    ClusterIP = "None",
-                    PublishNotReadyAddresses = true,
-                    Selector = selector,
-                    Ports = servicePorts,
-                },
-            },
-            new V1StatefulSet
-            {
-                ApiVersion = "apps/v1",
-                Kind = "StatefulSet",
-                Metadata = Metadata(name, labels),
-                Spec = new V1StatefulSetSpec
-                {
-                    ServiceName = $"{name}-headless",
-                    Replicas = 1,
-                    Selector = new V1LabelSelector { MatchLabels = selector },
-                    Template = new V1PodTemplateSpec
-                    {
-                        Metadata = new V1ObjectMeta { Labels = labels },
-                        Spec = new V1PodSpec
-                        {
-                            AutomountServiceAccountToken = false,
-                            EnableServiceLinks = false,
-                            TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
-                            // The images' own users (uid and gid 999) may write the volume whoever provisioned it.
-                            SecurityContext = new V1PodSecurityContext { FsGroup = 999 },
-                            Containers = [container],
-                        },
-                    },
-                    VolumeClaimTemplates =
-                    [
-                        new V1PersistentVolumeClaim
-                        {
-                            Metadata = new V1ObjectMeta { Name = "data", Labels = labels },
-                            Spec = new V1PersistentVolumeClaimSpec
-                            {
-                                AccessModes = ["ReadWriteOnce"],
-                                Resources = new V1VolumeResourceRequirements
-                                {
-                                    Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(template.StorageSize) },
-                                },
-                            },
-                        },
-                    ],
-                },
-            },
+            ClientService(name, labels, selector, servicePorts),
+            HeadlessService(headless, labels, selector, servicePorts),
+            StatefulSet(name, labels, selector, headless, replicas: 1, parallel: false, pod, template.StorageSize),
         ];
     }
 
@@ -645,6 +619,8 @@ internal sealed partial class KubernetesGenerator
     {
         public static bool IsRedis(AspireResource resource) => Repository(resource) == "redis";
 
+        public static bool IsRabbitMQ(AspireResource resource) => Repository(resource) == "rabbitmq";
+
         private static string Repository(AspireResource resource) => (resource.Image ?? string.Empty).Split(':')[0].Split('/')[^1];
 
         public static BackingServiceTemplate For(AspireResource resource)
@@ -688,7 +664,10 @@ internal sealed partial class KubernetesGenerator
             },
             LivenessProbe: new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "redis" }, PeriodSeconds = 10, FailureThreshold = 3 });
 
-        /// <summary>RabbitMQ with its data (and Erlang cookie) on the volume; the StatefulSet keeps its host name, and so its node name, stable.</summary>
+        /// <summary>
+        /// A RabbitMQ node (of the cluster, <see cref="RabbitMQCluster"/>) with its data on the volume; the StatefulSet keeps
+        /// its host name, and so its node name, stable.
+        /// </summary>
         private static readonly BackingServiceTemplate RabbitMQ = new(
             Component: "messaging",
             PortName: "amqp",
@@ -697,7 +676,8 @@ internal sealed partial class KubernetesGenerator
             Sizing: new("200m", "512Mi", "1", "1Gi"),
             TerminationGracePeriodSeconds: 60,
             Args: _ => null,
-            StartupProbe: new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "amqp" }, PeriodSeconds = 5, FailureThreshold = 36 },
+            // Up once the node listens for AMQP: a node joining the cluster for the first time waits for node 0, so give it time.
+            StartupProbe: new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "amqp" }, PeriodSeconds = 10, FailureThreshold = 60 },
             ReadinessProbe: new V1Probe
             {
                 Exec = new V1ExecAction { Command = ["rabbitmq-diagnostics", "-q", "check_port_connectivity"] },

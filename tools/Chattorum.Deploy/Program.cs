@@ -28,12 +28,15 @@ namespace Chattorum.Deploy
               --ingress-host HOST    host name of the Ingress rule (default: every host)
               --ingress-class NAME   ingress class (default: nginx)
               --otlp-endpoint URL    OTEL_EXPORTER_OTLP_ENDPOINT of the applications (default: http://otel-collector:4317)
+              --broker-users DIR     write no manifests: a new random password for each application's broker user
+                                     (DIR/USER.password) and the RabbitMQ definitions file that creates the users with
+                                     them and their rights (DIR/definitions.json), for the Secrets (docs/deploy.md)
             """;
 
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
         {
             var options = new DeployOptions();
-            string? outputFolder = null, manifestPath = null, appHost = null;
+            string? outputFolder = null, manifestPath = null, appHost = null, brokerUsersFolder = null;
             try
             {
                 for (var i = 0; i < args.Length; i++)
@@ -51,6 +54,7 @@ namespace Chattorum.Deploy
                         case "--ingress-host": options = options with { IngressHost = Value() }; break;
                         case "--ingress-class": options = options with { IngressClass = Value() }; break;
                         case "--otlp-endpoint": options = options with { OtlpEndpoint = Value() }; break;
+                        case "--broker-users": brokerUsersFolder = Value(); break;
                         case "-h" or "--help": await output.WriteLineAsync(Usage).ConfigureAwait(false); return 0;
                         default: throw new ArgumentException($"unknown argument '{args[i]}'");
                     }
@@ -91,8 +95,10 @@ namespace Chattorum.Deploy
                     }
                 }
 
-                var files = new KubernetesGenerator(manifest, options).Generate();
-                var written = ManifestFolder.Write(outputFolder, files);
+                var generator = new KubernetesGenerator(manifest, options);
+                var written = brokerUsersFolder is null
+                    ? ManifestFolder.Write(outputFolder, generator.Generate())
+                    : BrokerUsers.Write(brokerUsersFolder, generator.BrokerIdentities());
                 foreach (var line in written)
                 {
                     await output.WriteLineAsync(line).ConfigureAwait(false);

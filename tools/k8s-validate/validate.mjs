@@ -8,16 +8,20 @@
 // Prints one line per object, then a summary; exits 1 when any object is invalid, 2 on bad usage.
 import { readFile } from "node:fs/promises";
 import { parseAllDocuments } from "yaml";
-import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
+import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Job } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 
 // The kinds the generator writes; anything else is reported rather than passed unchecked.
 const models = new Map(
-  [ConfigMap, Secret, Service, Deployment, StatefulSet, Job, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget].map(
+  [
+    ConfigMap, Secret, Service, ServiceAccount, Deployment, StatefulSet, Job, Ingress, HorizontalPodAutoscaler,
+    PodDisruptionBudget, Role, RoleBinding,
+  ].map(
     (model) => [`${model.apiVersion}/${model.kind}`, model],
   ),
 );

@@ -33,7 +33,8 @@ public class AspireManifestPublisherTests(AspireManifestFixture fixture)
 
         var stockbot = resources.GetProperty("stockbot");
         Assert.Equal("project.v0", stockbot.GetProperty("type").GetString());
-        Assert.Equal(1, stockbot.GetProperty("replicas").GetInt32());
+        // Two competing consumers of the bot's queue.
+        Assert.Equal(2, stockbot.GetProperty("replicas").GetInt32());
         Assert.Equal("{messaging.connectionString}", stockbot.GetProperty("env").GetProperty("ConnectionStrings__messaging").GetString());
         Assert.False(stockbot.GetProperty("env").TryGetProperty("ConnectionStrings__cache", out _));
 

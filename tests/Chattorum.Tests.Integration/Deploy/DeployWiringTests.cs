@@ -26,11 +26,18 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         AssertWired(objects);
         Assert.Empty(objects.OfType<V1StatefulSet>());
         Assert.DoesNotContain(objects.OfType<V1Service>(), service => service.Metadata.Name is "cache" or "messaging");
-        var secret = Assert.Single(objects.OfType<V1Secret>());
-        Assert.Equal(KubernetesGenerator.AppSecretName, secret.Metadata.Name);
-        Assert.StartsWith("REPLACE-ME-cache-host:6379,", secret.StringData["ConnectionStrings__cache"], StringComparison.Ordinal);
-        Assert.StartsWith("amqp://", secret.StringData["ConnectionStrings__messaging"], StringComparison.Ordinal);
-        Assert.Contains("@REPLACE-ME-messaging-host:5672", secret.StringData["ConnectionStrings__messaging"], StringComparison.Ordinal);
+        Assert.Empty(objects.OfType<V1ServiceAccount>());
+        Assert.Empty(objects.OfType<V1Role>());
+        // Only the applications' Secrets: no passwords, cookie or definitions of services that are not deployed here.
+        Assert.Equal(["chatapi-secrets", "stockbot-secrets"], objects.OfType<V1Secret>().Select(s => s.Metadata.Name).Order(StringComparer.Ordinal));
+        var chat = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("chatapi")).StringData;
+        Assert.StartsWith("REPLACE-ME-cache-host:6379,", chat["ConnectionStrings__cache"], StringComparison.Ordinal);
+        // The managed broker is reached as each application's own user, which the operator creates with its rights.
+        Assert.StartsWith("amqp://chattorum:", chat["ConnectionStrings__messaging"], StringComparison.Ordinal);
+        Assert.Contains("@REPLACE-ME-messaging-host:5672", chat["ConnectionStrings__messaging"], StringComparison.Ordinal);
+        var bot = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("stockbot")).StringData;
+        Assert.StartsWith("amqp://stockbot:", bot["ConnectionStrings__messaging"], StringComparison.Ordinal);
+        Assert.Contains("@REPLACE-ME-messaging-host:5672", bot["ConnectionStrings__messaging"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,14 +90,15 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         var chat = Environment(objects, "chatapi");
         var bot = Environment(objects, "stockbot");
 
+        // Each application reads its own Secret: the bot cannot mount the chat's signing key, nor the chat the bot's broker user.
         foreach (var key in new[] { "ConnectionStrings__cache", "ConnectionStrings__messaging", "Auth__SigningKey" })
         {
-            Assert.Equal(("secret", KubernetesGenerator.AppSecretName), (chat[key].Source, chat[key].Name));
+            Assert.Equal(("secret", "chatapi-secrets"), (chat[key].Source, chat[key].Name));
         }
 
         foreach (var key in new[] { "ConnectionStrings__messaging", "Quotes__Stooq__ApiKey", "Quotes__AlphaVantage__ApiKey" })
         {
-            Assert.Equal(("secret", KubernetesGenerator.AppSecretName), (bot[key].Source, bot[key].Name));
+            Assert.Equal(("secret", "stockbot-secrets"), (bot[key].Source, bot[key].Name));
         }
 
         Assert.DoesNotContain("ConnectionStrings__cache", bot.Keys);
@@ -116,42 +124,38 @@ public class DeployWiringTests(AspireManifestFixture fixture)
     public void Secrets_hold_placeholders_that_agree_with_the_backing_services()
     {
         var objects = Committed();
-        var app = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName).StringData;
+        var app = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("chatapi")).StringData;
+        var bot = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("stockbot")).StringData;
         var services = Named<V1Secret>(objects, KubernetesGenerator.ServiceSecretName).StringData;
 
-        // Every value is a placeholder to replace, or empty for the optional quote provider keys.
-        Assert.All(app.Concat(services), entry =>
+        // Every value is a placeholder to replace, or empty for the optional quote provider keys; the broker's definitions
+        // file has users without passwords (RabbitMQClusterManifestTests).
+        Assert.All(app.Concat(bot).Concat(services).Where(entry => entry.Key != "messaging-definitions.json"), entry =>
             Assert.True(entry.Value.Length == 0 || entry.Value.Contains("REPLACE-ME", StringComparison.Ordinal), $"{entry.Key}={entry.Value}"));
-        Assert.Equal(string.Empty, app["Quotes__Stooq__ApiKey"]);
-        Assert.Equal(string.Empty, app["Quotes__AlphaVantage__ApiKey"]);
+        Assert.Equal(string.Empty, bot["Quotes__Stooq__ApiKey"]);
+        Assert.Equal(string.Empty, bot["Quotes__AlphaVantage__ApiKey"]);
 
         // The ChatApi refuses a signing key under 32 bytes: the placeholder must be replaced before it starts.
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(app["Auth__SigningKey"]) < 32);
 
-        // The connection strings name the in-cluster Services, their ports and the passwords the StatefulSets are given.
+        // The connection strings name the in-cluster Services, their ports and the password the StatefulSet is given (the
+        // broker's: RabbitMQClusterManifestTests).
         var cache = Named<V1Service>(objects, "cache").Spec.Ports.Single().Port;
         Assert.Equal($"cache:{cache},password={services["cache-password"]}", app["ConnectionStrings__cache"]);
-        var amqp = new Uri(app["ConnectionStrings__messaging"]);
-        Assert.Equal(("amqp", "messaging", Named<V1Service>(objects, "messaging").Spec.Ports.Single().Port), (amqp.Scheme, amqp.Host, amqp.Port));
-        var user = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]);
-        var password = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[1]);
-        var rabbit = Named<V1StatefulSet>(objects, "messaging").Spec.Template.Spec.Containers.Single().Env;
-        Assert.Equal(user, rabbit.Single(e => e.Name == "RABBITMQ_DEFAULT_USER").Value);
-        Assert.Equal(password, services[rabbit.Single(e => e.Name == "RABBITMQ_DEFAULT_PASS").ValueFrom.SecretKeyRef.Key]);
     }
 
     [Fact]
     public void Redis_and_RabbitMQ_keep_their_data_on_volume_claims()
     {
         var objects = Committed();
-        foreach (var name in new[] { "cache", "messaging" })
+        foreach (var (name, dataPath) in new[] { ("cache", "/data"), ("messaging", "/var/lib/rabbitmq") })
         {
             var statefulSet = Named<V1StatefulSet>(objects, name);
             var claim = Assert.Single(statefulSet.Spec.VolumeClaimTemplates);
             Assert.Equal(["ReadWriteOnce"], claim.Spec.AccessModes);
             Assert.NotNull(claim.Spec.Resources.Requests["storage"]);
-            var mount = Assert.Single(statefulSet.Spec.Template.Spec.Containers.Single().VolumeMounts);
-            Assert.Equal(claim.Metadata.Name, mount.Name);
+            var mount = Assert.Single(statefulSet.Spec.Template.Spec.Containers.Single().VolumeMounts, m => m.Name == claim.Metadata.Name);
+            Assert.Equal(dataPath, mount.MountPath);
 
             var headless = Named<V1Service>(objects, statefulSet.Spec.ServiceName);
             Assert.Equal("None", headless.Spec.ClusterIP);
@@ -162,7 +166,7 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         var args = string.Join(' ', redis.Args);
         Assert.Contains("--appendonly yes", args, StringComparison.Ordinal);
         Assert.Contains("--requirepass $(REDIS_PASSWORD)", args, StringComparison.Ordinal);
-        Assert.Equal("/data", redis.VolumeMounts.Single().MountPath);
+        Assert.Single(redis.VolumeMounts);
         Assert.Contains(redis.Env, e => e.Name == "REDIS_PASSWORD");
     }
 
@@ -193,8 +197,10 @@ public class DeployWiringTests(AspireManifestFixture fixture)
             Assert.Equal("chattorum", template.Metadata.Labels["app.kubernetes.io/part-of"]);
             Assert.Equal(name, template.Metadata.Labels["app.kubernetes.io/name"]);
 
-            foreach (var container in template.Spec.Containers)
+            var initContainers = template.Spec.InitContainers ?? [];
+            foreach (var container in template.Spec.Containers.Concat(initContainers))
             {
+                var runs = runsToCompletion || initContainers.Contains(container);
                 Assert.Null(container.EnvFrom);
                 foreach (var env in container.Env ?? [])
                 {
@@ -220,8 +226,8 @@ public class DeployWiringTests(AspireManifestFixture fixture)
                 }
 
                 var ports = container.Ports?.Select(p => p.Name).ToHashSet() ?? [];
-                // A Job's container runs to its end: nothing to probe.
-                foreach (var probe in runsToCompletion ? [] : new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe })
+                // A Job's container (or an init container) runs to its end: nothing to probe.
+                foreach (var probe in runs ? [] : new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe })
                 {
                     Assert.NotNull(probe);
                     if (probe.HttpGet is { } get)
@@ -251,9 +257,26 @@ public class DeployWiringTests(AspireManifestFixture fixture)
             {
                 if (volume.ConfigMap is { } configMapVolume)
                 {
-                    Assert.True(configMaps.ContainsKey(configMapVolume.Name), $"{name}: volume {volume.Name} names ConfigMap {configMapVolume.Name}, which is not there");
+                    Assert.True(configMaps.TryGetValue(configMapVolume.Name, out var keys), $"{name}: volume {volume.Name} names ConfigMap {configMapVolume.Name}, which is not there");
+                    Assert.All(configMapVolume.Items ?? [], item => Assert.True(keys.Contains(item.Key), $"{name}: volume {volume.Name} names key {item.Key} of ConfigMap {configMapVolume.Name}, which is not there"));
+                }
+                else if (volume.Secret is { } secretVolume)
+                {
+                    Assert.True(secrets.TryGetValue(secretVolume.SecretName, out var keys), $"{name}: volume {volume.Name} names Secret {secretVolume.SecretName}, which is not there");
+                    Assert.All(secretVolume.Items ?? [], item => Assert.True(keys.Contains(item.Key), $"{name}: volume {volume.Name} names key {item.Key} of Secret {secretVolume.SecretName}, which is not there"));
                 }
             }
+
+            if (template.Spec.ServiceAccountName is { } account)
+            {
+                Assert.Contains(objects.OfType<V1ServiceAccount>(), a => a.Metadata.Name == account);
+            }
+        }
+
+        foreach (var binding in objects.OfType<V1RoleBinding>())
+        {
+            Assert.Contains(objects.OfType<V1Role>(), role => role.Metadata.Name == binding.RoleRef.Name && binding.RoleRef.Kind == "Role");
+            Assert.All(binding.Subjects, subject => Assert.Contains(objects.OfType<V1ServiceAccount>(), a => subject.Kind == "ServiceAccount" && a.Metadata.Name == subject.Name));
         }
 
         var services = objects.OfType<V1Service>().ToDictionary(s => s.Metadata.Name);

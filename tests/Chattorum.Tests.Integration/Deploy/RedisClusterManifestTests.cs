@@ -99,7 +99,7 @@ public class RedisClusterManifestTests(AspireManifestFixture fixture)
     public void The_applications_connection_string_lists_every_pod_with_the_clusters_password()
     {
         var objects = Committed();
-        var app = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName).StringData;
+        var app = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("chatapi")).StringData;
         var services = Named<V1Secret>(objects, KubernetesGenerator.ServiceSecretName).StringData;
         var statefulSet = Named<V1StatefulSet>(objects, "cache");
 

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Chattorum.Messaging;
+
+namespace Chattorum.Deploy;
+
+/// <summary>The broker user an application connects as, and its rights on the virtual host.</summary>
+internal sealed record BrokerIdentity(string User, BrokerPermissions Permissions);
+
+/// <summary>
+/// Which broker user each application of the app model connects as (<see cref="BrokerAccess"/>): the chat nodes as
+/// <c>chattorum</c>, each bot as its own user, whose rights cover its queues and its replies and nothing else. The
+/// generator gives each workload a connection string for its own user, and RabbitMQ a definitions file with these
+/// users (<see cref="BrokerDefinitions"/>).
+/// </summary>
+internal static class BrokerUsers
+{
+    /// <summary>The command the StockBot answers (<c>StockCommandConsumer.Command</c>; this tool does not reference the bot).</summary>
+    public const string StockCommand = "stock";
+
+    /// <summary>Random bytes in a generated password: 256 bits, written as hex so that it needs no escaping in an AMQP URI.</summary>
+    public const int PasswordBytes = 32;
+
+    private static readonly Dictionary<string, BrokerIdentity> ByProject = new(StringComparer.Ordinal)
+    {
+        ["chatapi"] = new(BrokerAccess.ChatUser, BrokerAccess.ChatNodes),
+        ["stockbot"] = new(BrokerAccess.BotUser(StockCommand), BrokerAccess.Bot(StockCommand)),
+    };
+
+    public static BrokerIdentity For(string project) =>
+        ByProject.TryGetValue(project, out var identity)
+            ? identity
+            : throw new NotSupportedException(
+                $"Project '{project}' connects to the broker, but tools/Chattorum.Deploy (BrokerUsers) gives it no broker user: add one with its BrokerAccess rights.");
+
+    /// <summary>
+    /// The definitions the generated manifests carry: every user with its rights and an empty password hash, which no
+    /// password matches. Applied as they are, RabbitMQ runs but nobody can log in: the placeholders grant nothing.
+    /// </summary>
+    public static string PlaceholderDefinitions(IEnumerable<BrokerIdentity> users)
+    {
+        // BrokerDefinitions always hashes a password (with a random salt): blank the hashes, which also makes the text
+        // the same on every generation.
+        var json = JsonNode.Parse(BrokerDefinitions.Create(users.Select(user => new BrokerUser(user.User, string.Empty, user.Permissions))))!;
+        foreach (var user in json["users"]!.AsArray())
+        {
+            user!["password_hash"] = string.Empty;
+        }
+
+        // Relaxed escaping: the rights' regular expressions stay readable ('+' rather than \u002B); still valid JSON.
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+    }
+
+    /// <summary>A new random password for each user, and the definitions that create the users with them (salted hashes only).</summary>
+    public static (string Definitions, IReadOnlyDictionary<string, string> Passwords) WithRandomPasswords(IEnumerable<BrokerIdentity> users)
+    {
+        var list = users.ToList();
+        var passwords = list.ToDictionary(
+            user => user.User,
+            _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(PasswordBytes)),
+            StringComparer.Ordinal);
+        var definitions = BrokerDefinitions.Create(list.Select(user => new BrokerUser(user.User, passwords[user.User], user.Permissions)));
+        return (definitions, passwords);
+    }
+
+    /// <summary>
+    /// <c>--broker-users DIR</c>: writes <c>definitions.json</c> and one <c>USER.password</c> file per user into
+    /// <paramref name="folder"/>, readable by their owner only, for the operator's <c>kubectl create secret</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Write(string folder, IEnumerable<BrokerIdentity> users)
+    {
+        var (definitions, passwords) = WithRandomPasswords(users);
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        foreach (var (name, content) in passwords.OrderBy(entry => entry.Key, StringComparer.Ordinal)
+            .Select(entry => ($"{entry.Key}.password", entry.Value))
+            .Prepend(("definitions.json", definitions)))
+        {
+            var path = Path.Combine(folder, name);
+            File.Delete(path);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(path, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(content);
+            }
+
+            written.Add($"wrote     {path}");
+        }
+
+        return written;
+    }
+}
