@@ -20,13 +20,22 @@ public static class CommandTopology
 
     private static Dictionary<string, object?> DeadLettered() => new() { ["x-dead-letter-exchange"] = DeadLetterExchange };
 
-    /// <summary>The exchanges and queues every party shares. Idempotent: each declares them on connecting.</summary>
+    /// <summary>
+    /// The exchanges and queue every party (chat node or bot) may declare and shares: the dead-letter exchange and
+    /// queue and the commands exchange. Idempotent: each declares them on connecting. The replies queue is not here:
+    /// a bot's broker user may not declare it (<see cref="DeclareRepliesAsync"/>, chat nodes only).
+    /// </summary>
     public static async Task DeclareSharedAsync(IChannel channel, CancellationToken cancellationToken = default)
     {
         await channel.ExchangeDeclareAsync(DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueDeclareAsync(DeadLetterQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueBindAsync(DeadLetterQueue, DeadLetterExchange, routingKey: string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.ExchangeDeclareAsync(CommandsExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The replies queue all chat nodes consume, dead-lettering what they refuse. Chat nodes declare it.</summary>
+    public static async Task DeclareRepliesAsync(IChannel channel, CancellationToken cancellationToken = default)
+    {
         await channel.QueueDeclareAsync(RepliesQueue, durable: true, exclusive: false, autoDelete: false, arguments: DeadLettered(), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
