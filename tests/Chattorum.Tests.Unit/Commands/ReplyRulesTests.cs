@@ -16,6 +16,7 @@ public class ReplyRulesTests
         { "StockBot", Room, Text, "StockBot", ReplyRefusal.None },
         { "WeatherBot", Room, "line one\nline two\tand a tab", "weatherbot", ReplyRefusal.None },
         { "abot", Room, Text, "abot", ReplyRefusal.None },
+        { "bot", Room, Text, "bot", ReplyRefusal.None },
         { "A23456789012345678901bot", Room, Text, "a23456789012345678901bot", ReplyRefusal.None },
         { "StockBot", Room, new string('x', ChatLimits.MaxTextLength), "stockbot", ReplyRefusal.None },
 
@@ -33,7 +34,6 @@ public class ReplyRulesTests
         { "chattorum", Room, Text, "chattorum", ReplyRefusal.BotName },
         { "weather-bot", Room, Text, "weather-bot", ReplyRefusal.BotName },
         { "Weather Bot", Room, Text, "Weather Bot", ReplyRefusal.BotName },
-        { "bot", Room, Text, "bot", ReplyRefusal.BotName },
         { "A234567890123456789012bot", Room, Text, "a234567890123456789012bot", ReplyRefusal.BotName },
         { "StockBot.", Room, Text, "stockbot.", ReplyRefusal.BotName },
 
@@ -45,7 +45,6 @@ public class ReplyRulesTests
         { "StockBot", Room, "line one\r\nline two", "stockbot", ReplyRefusal.Text },
         { "StockBot", Room, "bell\u0007", "stockbot", ReplyRefusal.Text },
         { "StockBot", Room, "   ", "stockbot", ReplyRefusal.Text },
-        { "StockBot", Room, "broken \ud800 surrogate", "stockbot", ReplyRefusal.Text },
     };
 
     [Theory]
@@ -57,6 +56,15 @@ public class ReplyRulesTests
         Assert.Equal(expected, verdict.Refusal);
         Assert.Equal(expected == ReplyRefusal.None, verdict.IsAccepted);
         Assert.Equal(expected == ReplyRefusal.None, verdict.Problem is null);
+    }
+
+    [Fact]
+    public void Text_that_is_not_valid_Unicode_is_refused()
+    {
+        // Not in the table: a lone surrogate does not survive the theory's serialization.
+        var verdict = ReplyRules.Check(new CommandReply("r", Room, "StockBot", "broken \ud800 surrogate"), "stockbot");
+
+        Assert.Equal((ReplyRefusal.Text, "text is not valid Unicode"), (verdict.Refusal, verdict.Problem));
     }
 
     [Fact]
