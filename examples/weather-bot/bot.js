@@ -20,8 +20,9 @@ const DEAD_LETTER_QUEUE = 'chattorum.dead-letter';
 const REPLIES_QUEUE = 'chattorum.replies';
 const OWN_QUEUE = `chattorum.bot.${COMMAND}`;
 const ROUTING_KEY = `command.${COMMAND}`;
-const DEAD_LETTER_QUEUE_ARGUMENTS = {};
-const OWN_QUEUE_ARGUMENTS = { 'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE };
+// Every queue is a durable quorum queue; the bot's own queue dead-letters what it rejects.
+const DEAD_LETTER_QUEUE_ARGUMENTS = { 'x-queue-type': 'quorum' };
+const OWN_QUEUE_ARGUMENTS = { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE };
 
 // At most this many requests in hand at once; the rest wait in the queue (or go to another copy of the bot).
 const PREFETCH = 8;

@@ -9,13 +9,13 @@ public static class BrokerUserName
     public const string ClientDefault = "guest";
 
     /// <summary>
-    /// The user in <c>ConnectionStrings:messaging</c> (<c>amqp://USER:PASSWORD@HOST:PORT</c>), percent-decoded, or
-    /// null when no AMQP URI is configured.
+    /// The user in <c>ConnectionStrings:messaging</c> (<c>amqp://USER:PASSWORD@HOST:PORT</c>, or a list of such URIs
+    /// for the nodes of a cluster, all with the same user), percent-decoded, or null when no AMQP URI is configured.
     /// </summary>
     public static string? From(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return Uri.TryCreate(configuration.GetConnectionString(BrokerConnection.ConnectionName), UriKind.Absolute, out var uri) ? From(uri) : null;
+        return BrokerEndpoints.Parse(configuration.GetConnectionString(BrokerConnection.ConnectionName)) is [var first, ..] ? From(first) : null;
     }
 
     public static string From(Uri uri)

@@ -37,8 +37,7 @@ public sealed partial class ReplyConsumer(
         }
 
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
-        await CommandTopology.DeclareSharedAsync(channel, stoppingToken).ConfigureAwait(false);
-        await CommandTopology.DeclareRepliesAsync(channel, stoppingToken).ConfigureAwait(false);
+        await CommandTopology.DeclareChatNodeAsync(channel, stoppingToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery);
