@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Retires a bot: deletes its queues (chattorum.bot.NAME and every chattorum.bot.NAME.*, such as a delay queue) and its
 # broker user (NAMEbot), so that /NAME answers unknown_command again instead of `queued` forever, and the retired bot's
-# credentials stop working (deleting the user closes its connections). Stop the bot's processes first: a bot that is
-# still running would declare its queue again, and its user is gone, so it cannot connect any more anyway.
+# credentials stop working. Stop the bot's processes first: a copy still connected could declare its queue again.
 # Requests still waiting in the queue are dropped with it.
 #
 #   scripts/remove-bot.sh NAME              # NAME: the command, e.g. weather for /weather
@@ -15,7 +14,7 @@
 # Then remove the bot's user from the deployment's definitions too, or the next import creates it again.
 set -euo pipefail
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 [[ $# -eq 1 ]] || usage
 name=$1
