@@ -1,6 +1,5 @@
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
-using Chattorum.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chattorum.AppHost;
@@ -18,9 +17,6 @@ internal sealed class LocalRabbitMQResource(string name, string command, string 
     public const string AdminUser = "admin";
 
     public ParameterResource AdminPassword { get; } = adminPassword;
-
-    /// <summary>The services' users, added by <see cref="BrokerUsersExtensions.WithBrokerUser"/>.</summary>
-    public List<(string Name, ParameterResource Password, BrokerPermissions Permissions)> Users { get; } = [];
 
     public string DefinitionsFile => Path.Combine(DataFolder, "definitions.json");
 
@@ -52,6 +48,7 @@ internal static class LocalRabbitMQResourceExtensions
         // Generated once and kept in the AppHost's user secrets, like the token signing key.
         var adminPassword = builder.AddParameter($"{name}-{LocalRabbitMQResource.AdminUser}-password", new GenerateParameterDefault { MinLength = BrokerUsersExtensions.PasswordLength, Special = false }, secret: true, persist: true);
         var resource = new LocalRabbitMQResource(name, command, dataFolder, adminPassword.Resource);
+        var users = new BrokerUsersAnnotation(resource.DefinitionsFile, LocalRabbitMQResource.AdminUser, adminPassword.Resource, resource.ConnectionStringFor);
 
         // Files that replace the machine-wide ones in /etc/rabbitmq, so the node ignores any system broker's setup.
         var configFile = Path.Combine(dataFolder, "rabbitmq.conf");
@@ -98,6 +95,7 @@ internal static class LocalRabbitMQResourceExtensions
             })
             .WithIconName("Mail")
             .WithHealthCheck(healthCheckKey)
-            .OnBeforeResourceStarted((rabbit, _, cancellationToken) => BrokerUsersExtensions.WriteDefinitionsAsync(rabbit, cancellationToken));
+            .WithAnnotation(users)
+            .OnBeforeResourceStarted((_, _, cancellationToken) => users.WriteDefinitionsAsync(cancellationToken));
     }
 }
