@@ -28,6 +28,7 @@ public sealed partial class ReplyConsumer(
 
     private const ushort Prefetch = 32;
     private static readonly TimeSpan RedisRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SetupRetryDelay = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,20 +37,59 @@ public sealed partial class ReplyConsumer(
             return;
         }
 
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
-        await CommandTopology.DeclareChatNodeAsync(channel, stoppingToken).ConfigureAwait(false);
-        await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery);
-        await channel.BasicConsumeAsync(CommandTopology.RepliesQueue, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
+        // Until the consumer is set up: a broker that fails a step (a quorum queue not ready yet on a busy node answers
+        // 541) must not stop the node, whose chat goes on without bots; once consuming, the client library recovers it.
+        IChannel? channel = null;
+        while (channel is null)
+        {
+            try
+            {
+                channel = await StartConsumingAsync(connection, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationInterruptedException or AlreadyClosedException or IOException or TimeoutException
+                && !stoppingToken.IsCancellationRequested)
+            {
+                LogSetupFailed(logger, exception.Message);
+                try
+                {
+                    await Task.Delay(SetupRetryDelay, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
 
+        await using (channel)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: unacked replies go back to the queue for the other nodes.
+            }
+        }
+    }
+
+    private async Task<IChannel> StartConsumingAsync(IConnection connection, CancellationToken stoppingToken)
+    {
+        var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
         try
         {
-            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+            await CommandTopology.DeclareChatNodeAsync(channel, stoppingToken).ConfigureAwait(false);
+            await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery);
+            await channel.BasicConsumeAsync(CommandTopology.RepliesQueue, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
+            return channel;
         }
-        catch (OperationCanceledException)
+        catch
         {
-            // Stopping: unacked replies go back to the queue for the other nodes.
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -121,6 +161,9 @@ public sealed partial class ReplyConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered reply {MessageId} (user-id {UserId}): {Problem}")]
     private static partial void LogRefused(ILogger logger, string? messageId, string? userId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming the replies queue failed ({Reason}); retrying")]
+    private static partial void LogSetupFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reply {RequestId} requeued, Redis unavailable: {Reason}")]
     private static partial void LogRedisUnavailable(ILogger logger, string requestId, string reason);
