@@ -18,10 +18,11 @@ command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) i
 install_local_services test.sh
 install_chromium test.sh
 
-# The offline Kubernetes schema validator the Deploy tests run (tools/k8s-validate): Node.js and its locked npm
-# packages, installed again only when package-lock.json changed since the last install.
-install_k8s_validator() {
-    local dir=tools/k8s-validate
+# The Node.js programs the tests run: the offline Kubernetes schema validator of the Deploy tests (tools/k8s-validate)
+# and the example bot of WeatherBotExampleTests (examples/weather-bot). Node.js and each one's locked npm packages,
+# installed again only when its package-lock.json changed since the last install.
+install_npm_packages() {
+    local dir=$1
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
         apt_install test.sh nodejs npm
     fi
@@ -30,7 +31,8 @@ install_k8s_validator() {
         cp "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"
     fi
 }
-install_k8s_validator
+install_npm_packages tools/k8s-validate
+install_npm_packages examples/weather-bot
 
 # Aspire's orchestrator writes temporary files; keep them in a folder this run owns and removes.
 run_tmp=$(mktemp -d)

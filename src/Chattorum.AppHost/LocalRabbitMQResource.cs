@@ -6,14 +6,24 @@ namespace Chattorum.AppHost;
 
 /// <summary>
 /// RabbitMQ run from the Debian package's foreground script (<c>/usr/lib/rabbitmq/bin/rabbitmq-server</c>) as a private
-/// node, for machines without a container runtime. Its connection string is an AMQP URI to DCP's proxy for the
-/// <c>tcp</c> endpoint; the default <c>guest</c> user is allowed because the proxy connects from loopback.
+/// node, for machines without a container runtime. It boots with a definitions file (<see cref="BrokerUsersExtensions"/>):
+/// an administrator, whose AMQP URI (to DCP's proxy for the <c>tcp</c> endpoint) is this resource's connection string,
+/// and one user per service with only that service's rights. Importing definitions creates no <c>guest</c> user.
 /// </summary>
-internal sealed class LocalRabbitMQResource(string name, string command, string dataFolder)
+internal sealed class LocalRabbitMQResource(string name, string command, string dataFolder, ParameterResource adminPassword)
     : LocalServiceResource(name, command, dataFolder)
 {
-    public override ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"amqp://guest:guest@{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)}");
+    /// <summary>The operator's user, with every right: the dashboard's connection string for this resource.</summary>
+    public const string AdminUser = "admin";
+
+    public ParameterResource AdminPassword { get; } = adminPassword;
+
+    public string DefinitionsFile => Path.Combine(DataFolder, "definitions.json");
+
+    public override ReferenceExpression ConnectionStringExpression => ConnectionStringFor(AdminUser, AdminPassword);
+
+    public ReferenceExpression ConnectionStringFor(string user, ParameterResource password) => ReferenceExpression.Create(
+        $"amqp://{user}:{password}@{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)}");
 }
 
 internal static class LocalRabbitMQResourceExtensions
@@ -35,7 +45,10 @@ internal static class LocalRabbitMQResourceExtensions
         var dataFolder = root is not null
             ? DataFolder.ForResource(builder, root, name)
             : LocalServices.CreateDataFolder(builder, name);
-        var resource = new LocalRabbitMQResource(name, command, dataFolder);
+        // Generated once and kept in the AppHost's user secrets, like the token signing key.
+        var adminPassword = builder.AddParameter($"{name}-{LocalRabbitMQResource.AdminUser}-password", new GenerateParameterDefault { MinLength = BrokerUsersExtensions.PasswordLength, Special = false }, secret: true, persist: true);
+        var resource = new LocalRabbitMQResource(name, command, dataFolder, adminPassword.Resource);
+        var users = new BrokerUsersAnnotation(resource.DefinitionsFile, LocalRabbitMQResource.AdminUser, adminPassword.Resource, resource.ConnectionStringFor);
 
         // Files that replace the machine-wide ones in /etc/rabbitmq, so the node ignores any system broker's setup.
         var configFile = Path.Combine(dataFolder, "rabbitmq.conf");
@@ -45,7 +58,7 @@ internal static class LocalRabbitMQResourceExtensions
             log.file = false
             # The health check opens and drops an AMQP connection every few seconds.
             log.connection.level = error
-            """);
+            """ + $"\nload_definitions = {resource.DefinitionsFile}\n");
         var pluginsFile = Path.Combine(dataFolder, "enabled_plugins");
         File.WriteAllText(pluginsFile, "[].\n");
         var envFile = Path.Combine(dataFolder, "rabbitmq-env.conf");
@@ -81,6 +94,8 @@ internal static class LocalRabbitMQResourceExtensions
                 env["ERL_EPMD_ADDRESS"] = "127.0.0.1";
             })
             .WithIconName("Mail")
-            .WithHealthCheck(healthCheckKey);
+            .WithHealthCheck(healthCheckKey)
+            .WithAnnotation(users)
+            .OnBeforeResourceStarted((_, _, cancellationToken) => users.WriteDefinitionsAsync(cancellationToken));
     }
 }

@@ -1,4 +1,5 @@
 using Chattorum.AppHost;
+using Chattorum.Messaging;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -15,13 +16,13 @@ builder.AddProject<Projects.Chattorum_ChatApi>("chatapi")
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithExternalHttpEndpoints()
     .WithReference(cache).WaitFor(cache)
-    .WithReference(messaging).WaitFor(messaging)
+    .WithBrokerUser(messaging, BrokerAccess.ChatUser, BrokerAccess.ChatNodes)
     .WithHttpHealthCheck("/health");
 
-// The bot needs only the broker. Quote provider keys are optional secrets, given to the AppHost with
+// The bot needs only the broker, as its own user (docs/bots.md, "Identity"). Quote provider keys are optional secrets, given to the AppHost with
 // `dotnet user-secrets set Parameters:stooq-api-key <key>` (and alphavantage-api-key).
 builder.AddProject<Projects.Chattorum_StockBot>("stockbot")
-    .WithReference(messaging).WaitFor(messaging)
+    .WithBrokerUser(messaging, BrokerAccess.BotUser("stock"), BrokerAccess.Bot("stock"))
     .WithOptionalSecret("stooq-api-key", "Quotes__Stooq__ApiKey")
     .WithOptionalSecret("alphavantage-api-key", "Quotes__AlphaVantage__ApiKey")
     .WithHttpHealthCheck("/health")

@@ -60,6 +60,12 @@ internal static class ChattorumResourceBuilderExtensions
             rabbit.WithDataBindMount(DataFolder.ForResource(builder, root, name));
         }
 
+        // Run mode: the services' own broker users, as on the local node. Publish mode leaves users to the deployment.
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            rabbit.WithBrokerUsers();
+        }
+
         return builder.CreateResourceBuilder<IResourceWithConnectionString>(rabbit.Resource);
     }
 

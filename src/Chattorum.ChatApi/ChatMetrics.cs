@@ -33,6 +33,7 @@ public sealed class ChatMetrics
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _commands;
     private readonly Counter<long> _replies;
+    private readonly Counter<long> _refusedReplies;
     private readonly Counter<long> _catchUps;
     private readonly Counter<long> _nodesSwept;
     private readonly Histogram<double> _replicaWaits;
@@ -61,6 +62,7 @@ public sealed class ChatMetrics
         _reconnects = meter.CreateCounter<long>("chat.backplane.reconnects", "{reconnect}", "Times the Redis subscription connection came back");
         _commands = meter.CreateCounter<long>("chat.commands.published", "{command}", "Commands handed to RabbitMQ, by outcome (queued, unknown, unreachable)");
         _replies = meter.CreateCounter<long>("chat.commands.answered", "{reply}", "Bot replies posted into rooms");
+        _refusedReplies = meter.CreateCounter<long>("chat.commands.refused", "{reply}", "Bot replies dead-lettered instead of posted, by reason (not_a_reply, unauthenticated, bot_name, room, text)");
         _catchUps = meter.CreateCounter<long>("chat.catchups", "{read}", "Stream reads of a room hub catching up, by reason (reconnected, gap, quiettail)");
         _nodesSwept = meter.CreateCounter<long>("chat.presence.nodes_swept", "{node}", "Dead chat nodes whose members this node swept out of their rooms");
         _replicaWaits = meter.CreateHistogram("chat.redis.replica_wait.duration", "s", "Time one Redis WAIT took to confirm the appends before it on the primary's replicas (one WAIT confirms many appends)", advice: SecondsBuckets);
@@ -98,6 +100,8 @@ public sealed class ChatMetrics
     public void CommandPublished(string outcome) => _commands.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void ReplyPosted(string bot) => _replies.Add(1, new KeyValuePair<string, object?>("chat.bot", bot));
+
+    public void ReplyRefused(string reason) => _refusedReplies.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void FrameSent(int bytes)
     {

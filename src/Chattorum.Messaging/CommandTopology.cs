@@ -35,14 +35,28 @@ public static class CommandTopology
 
     private static Dictionary<string, object?> PlainQueue() => new() { ["x-queue-type"] = QueueType };
 
-    /// <summary>What a chat node publishes to and consumes from, and the dead-letter queue. Idempotent.</summary>
+    /// <summary>
+    /// What every party (chat node or bot) may declare and shares: the dead-letter exchange and queue and the commands
+    /// exchange. Idempotent. The replies queue is not here: a bot's broker user may not declare it (chat nodes declare
+    /// it, <see cref="DeclareChatNodeAsync"/>); a bot's reply published before it exists comes back, as mandatory.
+    /// </summary>
     public static async Task DeclareSharedAsync(IChannel channel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channel);
         await DeclareDeadLetterAsync(channel, cancellationToken).ConfigureAwait(false);
         await channel.ExchangeDeclareAsync(CommandsExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await DeclareQueueAsync(channel, RepliesQueue, DeadLetteredQueue(), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>What a chat node publishes to and consumes from: the shared topology and the replies queue. Idempotent.</summary>
+    public static async Task DeclareChatNodeAsync(IChannel channel, CancellationToken cancellationToken = default)
+    {
+        await DeclareSharedAsync(channel, cancellationToken).ConfigureAwait(false);
+        await DeclareRepliesAsync(channel, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The replies queue all chat nodes consume, dead-lettering what they refuse. Chat nodes declare it.</summary>
+    public static Task DeclareRepliesAsync(IChannel channel, CancellationToken cancellationToken = default) =>
+        DeclareQueueAsync(channel, RepliesQueue, DeadLetteredQueue(), cancellationToken);
 
     /// <summary>The dead-letter exchange and its queue.</summary>
     public static async Task DeclareDeadLetterAsync(IChannel channel, CancellationToken cancellationToken = default)

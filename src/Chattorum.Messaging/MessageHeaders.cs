@@ -25,9 +25,14 @@ public static class MessageHeaders
         return properties;
     }
 
-    public static BasicProperties ForReply(CommandReply reply, Activity? activity)
+    /// <summary>
+    /// A reply's properties. <paramref name="brokerUser"/> is the publishing connection's broker user: it goes in
+    /// <c>user-id</c>, which RabbitMQ checks against the connection and the chat checks against the bot name.
+    /// </summary>
+    public static BasicProperties ForReply(CommandReply reply, string brokerUser, Activity? activity)
     {
         var properties = Persistent(reply.RequestId, activity);
+        properties.UserId = brokerUser;
         properties.Headers![Room] = reply.Room;
         properties.Headers[RequestId] = reply.RequestId;
         return properties;

@@ -17,6 +17,7 @@ public sealed partial class StockCommandConsumer(
     ConfirmingPublisher replies,
     IStockQuotes quotes,
     BotMetrics metrics,
+    IConfiguration configuration,
     ILogger<StockCommandConsumer> logger) : BackgroundService
 {
     public const string Command = "stock";
@@ -31,6 +32,9 @@ public sealed partial class StockCommandConsumer(
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly AnsweredRequests _answered = new(RememberedAnswers);
+
+    /// <summary>The bot's broker user, put in each reply's <c>user-id</c>: the chat posts only under the name it vouches for.</summary>
+    private readonly string _brokerUser = BrokerUserName.From(configuration) ?? BrokerUserName.ClientDefault;
     private volatile bool _consuming;
 
     /// <summary>True once the bot's queue is declared, bound and consumed: from then on <c>/stock</c> reaches it.</summary>
@@ -46,6 +50,8 @@ public sealed partial class StockCommandConsumer(
         await using var requests = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: Concurrency),
             stoppingToken).ConfigureAwait(false);
+        // What the bot's broker user may declare; not the replies queue, which the chat nodes own: a reply published
+        // before any chat node declared it comes back (mandatory) and its request is given back, never acked.
         await CommandTopology.DeclareSharedAsync(requests, stoppingToken).ConfigureAwait(false);
         var queue = await CommandTopology.DeclareBotQueueAsync(requests, Command, stoppingToken).ConfigureAwait(false);
         await requests.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
@@ -91,7 +97,7 @@ public sealed partial class StockCommandConsumer(
                     await replies.PublishAsync(
                         exchange: string.Empty,
                         routingKey: CommandTopology.RepliesQueue,
-                        MessageHeaders.ForReply(reply, publish.Activity),
+                        MessageHeaders.ForReply(reply, _brokerUser, publish.Activity),
                         CommandMessages.Serialize(reply),
                         stoppingToken).ConfigureAwait(false);
                 }

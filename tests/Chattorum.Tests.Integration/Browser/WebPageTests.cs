@@ -342,7 +342,7 @@ public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system,
     public async Task When_its_node_restarts_the_page_reconnects_and_shows_what_was_sent_meanwhile_exactly_once()
     {
         var port = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string[] settings = ["--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:messaging", system.Broker.ConnectionString];
+        string[] settings = ["--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:messaging", system.Broker.ChatConnectionString];
         var node = await ChatServer.StartAsync(system.Redis, settings);
         var room = ChatPage.UniqueRoom("restart");
         var nora = await SignedUpAsync("nora", node);

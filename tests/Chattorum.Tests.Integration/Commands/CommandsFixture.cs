@@ -37,8 +37,8 @@ public sealed class CommandsFixture : IAsyncLifetime, IAsyncDisposable
         Redis = await redis;
         Broker = await broker;
         Quotes = await quotes;
-        NodeA = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ConnectionString);
-        NodeB = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ConnectionString);
+        NodeA = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ChatConnectionString);
+        NodeB = await ChatServer.StartAsync(Redis, "--ConnectionStrings:messaging", Broker.ChatConnectionString);
         await StartBotAsync(_botSettings);
     }
 
@@ -53,8 +53,9 @@ public sealed class CommandsFixture : IAsyncLifetime, IAsyncDisposable
         }
     }
 
-    public async Task<IConnection> ConnectToBrokerAsync() =>
-        await new ConnectionFactory { Uri = new Uri(Broker.ConnectionString) }.CreateConnectionAsync();
+    /// <summary>A connection as <paramref name="user"/>, one of <see cref="TestBrokerUsers"/> (the admin by default).</summary>
+    public async Task<IConnection> ConnectToBrokerAsync(string user = TestBrokerUsers.AdminUser) =>
+        await new ConnectionFactory { Uri = new Uri(Broker.ConnectionStringFor(user)) }.CreateConnectionAsync();
 
     async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 

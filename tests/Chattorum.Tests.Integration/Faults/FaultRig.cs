@@ -79,7 +79,7 @@ public sealed class FaultRig : IAsyncDisposable
         Broker = commands ? await broker : null;
         Quotes = commands ? await quotes : null;
         RedisConnection = await RedisFixture.ConnectAsync(Redis);
-        (string, string)[] settings = Broker is null ? [] : [("ConnectionStrings__messaging", Broker.ConnectionString)];
+        (string, string)[] settings = Broker is null ? [] : [("ConnectionStrings__messaging", Broker.ChatConnectionString)];
         Nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, NodeCount).Select(_ => ChatNodeProcess.StartAsync(Redis, settings))));
         if (commands)
         {

@@ -51,7 +51,7 @@ public class SoakTests(ITestOutputHelper output)
         await using var quotes = await FakeQuoteServer.StartAsync();
         quotes.SetPrice("AAPL.US", 93.42m);
         var nodes = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => ChatNodeProcess.StartAsync(
-            redis, ("ConnectionStrings__messaging", broker.ConnectionString), ("Chat__DiagnosticsEndpoint", "true"))));
+            redis, ("ConnectionStrings__messaging", broker.ChatConnectionString), ("Chat__DiagnosticsEndpoint", "true"))));
         await using var bot = await StockBotProcess.StartAsync(broker, quotes);
         try
         {

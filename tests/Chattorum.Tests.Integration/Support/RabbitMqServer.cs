@@ -2,13 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Chattorum.Messaging;
 
 namespace Chattorum.Tests.Integration.Support;
 
 /// <summary>
 /// A private RabbitMQ node (Debian's package) on a free loopback port, with its own name, home and data
 /// folder. It can be stopped the way an operator does (SIGTERM) and started again on the same port and data:
-/// durable queues and persistent messages survive.
+/// durable queues and persistent messages survive. It boots with <see cref="TestBrokerUsers"/>' users (imported
+/// definitions), so chat nodes and bots connect with their production rights and the tests as <c>guest</c>, an admin.
 /// </summary>
 public sealed class RabbitMqServer : IAsyncDisposable
 {
@@ -23,7 +25,23 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}";
+    /// <summary>The administrator's connection string (<c>guest</c>: every right), for the tests' own connections.</summary>
+    public string ConnectionString => ConnectionStringFor(TestBrokerUsers.AdminUser);
+
+    /// <summary>The chat nodes' connection string (<see cref="BrokerAccess.ChatUser"/>).</summary>
+    public string ChatConnectionString => ConnectionStringFor(BrokerAccess.ChatUser);
+
+    /// <summary>The connection string of one of <see cref="TestBrokerUsers"/>' users.</summary>
+    public string ConnectionStringFor(string user) => TestBrokerUsers.ConnectionString(user, Port);
+
+    /// <summary>The connection string of the bot that answers <paramref name="command"/> (<c>stockbot</c> for <c>stock</c>).</summary>
+    public string BotConnectionString(string command) => ConnectionStringFor(BrokerAccess.BotUser(command));
+
+    /// <summary>The node's name, for <c>rabbitmqctl -n</c>.</summary>
+    public string NodeName => _nodeName;
+
+    /// <summary>The Erlang cookie <c>rabbitmqctl</c> needs: the node's <c>HOME/.erlang.cookie</c>.</summary>
+    public string ErlangCookie => File.ReadAllText(Path.Combine(_folder, ".erlang.cookie")).Trim();
 
     public static async Task<RabbitMqServer> StartAsync()
     {
@@ -51,7 +69,11 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
 
         var config = Path.Combine(_folder, "rabbitmq.conf");
-        await File.WriteAllTextAsync(config, "log.console = true\nlog.console.level = warning\nlog.file = false\nlog.connection.level = error\n");
+        var definitions = Path.Combine(_folder, "definitions.json");
+        await File.WriteAllTextAsync(definitions, TestBrokerUsers.Definitions());
+        await File.WriteAllTextAsync(config,
+            "log.console = true\nlog.console.level = warning\nlog.file = false\nlog.connection.level = error\n" +
+            $"load_definitions = {definitions}\n");
         await File.WriteAllTextAsync(Path.Combine(_folder, "enabled_plugins"), "[].\n");
         await File.WriteAllTextAsync(Path.Combine(_folder, "rabbitmq-env.conf"), string.Empty);
 

@@ -25,7 +25,7 @@ public sealed class StockBotHost : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             "--environment", "Testing",
             "--Logging:LogLevel:Default", "Warning",
-            "--ConnectionStrings:messaging", broker.ConnectionString,
+            "--ConnectionStrings:messaging", broker.BotConnectionString(StockCommandConsumer.Command),
             "--Quotes:Stooq:BaseUrl", quotes.BaseUri.ToString().TrimEnd('/'),
             "--Quotes:AlphaVantage:BaseUrl", quotes.BaseUri.ToString().TrimEnd('/'),
             "--Quotes:AlphaVantage:ApiKey", FakeQuoteServer.AlphaVantageKey,

@@ -9,7 +9,7 @@ public static class StockBotProcess
         ServiceProcess.StartAsync(
             "Chattorum.StockBot",
             [
-                ("ConnectionStrings__messaging", broker.ConnectionString),
+                ("ConnectionStrings__messaging", broker.BotConnectionString(Chattorum.StockBot.StockCommandConsumer.Command)),
                 ("Quotes__Stooq__BaseUrl", quotes.BaseUrl),
                 ("Quotes__AlphaVantage__BaseUrl", quotes.BaseUrl),
                 ("Quotes__AlphaVantage__ApiKey", FakeQuoteServer.AlphaVantageKey),
