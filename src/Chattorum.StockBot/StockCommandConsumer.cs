@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Chattorum.Messaging;
 using Chattorum.StockBot.Quotes;
+using Chattorum.StockBot.RateLimits;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -10,13 +12,18 @@ namespace Chattorum.StockBot;
 /// <summary>
 /// Answers <c>/stock=SYMBOL</c>: consumes the bot's own durable queue bound to <c>command.stock</c>, with a
 /// bounded prefetch and manual acks sent only after the reply is confirmed by the broker. A message that is
-/// not a request is dead-lettered at once; a redelivered request is acked without a second answer.
+/// not a request is dead-lettered at once; a redelivered request is acked without a second answer. A request the
+/// providers cannot answer because they rate-limit us is not answered but republished to the delay queue
+/// (<see cref="DelayQueue"/>), and acked once the broker confirmed it there; it comes back when the limit clears
+/// (docs/stockbot.md).
 /// </summary>
 public sealed partial class StockCommandConsumer(
     BrokerConnection broker,
     ConfirmingPublisher replies,
     IStockQuotes quotes,
     BotMetrics metrics,
+    TimeProvider time,
+    IOptions<QuotesOptions> options,
     ILogger<StockCommandConsumer> logger) : BackgroundService
 {
     public const string Command = "stock";
@@ -30,7 +37,12 @@ public sealed partial class StockCommandConsumer(
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>The id a request's rate-limit notice is posted under: the chat posts each id once, and the answer keeps the request's own.</summary>
+    public const string NoticeSuffix = ".notice";
+
     private readonly AnsweredRequests _answered = new(RememberedAnswers);
+    private readonly RoomWaits _rooms = new(time);
+    private readonly QuoteRateLimitOptions _rateLimit = options.Value.RateLimit;
     private volatile bool _consuming;
 
     /// <summary>True once the bot's queue is declared, bound and consumed: from then on <c>/stock</c> reaches it.</summary>
@@ -48,6 +60,7 @@ public sealed partial class StockCommandConsumer(
             stoppingToken).ConfigureAwait(false);
         await CommandTopology.DeclareSharedAsync(requests, stoppingToken).ConfigureAwait(false);
         var queue = await CommandTopology.DeclareBotQueueAsync(requests, Command, stoppingToken).ConfigureAwait(false);
+        await DelayQueue.DeclareAsync(requests, queue, stoppingToken).ConfigureAwait(false);
         await requests.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(requests);
         consumer.ReceivedAsync += (_, delivery) => HandleAsync(requests, delivery, stoppingToken);
@@ -79,25 +92,41 @@ public sealed partial class StockCommandConsumer(
             return;
         }
 
+        var waited = WaitState.Read(delivery.BasicProperties);
+        if (waited is not null)
+        {
+            // Back from the delay queue (on this replica or another): it no longer holds its room up.
+            _rooms.Returned(request.Room);
+        }
+
         try
         {
             var outcome = "duplicate";
             if (!_answered.Contains(request.RequestId))
             {
-                var text = await quotes.AnswerAsync(request.Argument, stoppingToken).ConfigureAwait(false);
-                var reply = new CommandReply(request.RequestId, request.Room, BotName, text);
-                using (var publish = MessagingTelemetry.StartPublish(BotTelemetry.Source, CommandTopology.RepliesQueue, reply.RequestId))
+                var answer = waited is null && _rooms.IsWaiting(request.Room, out var dueBack)
+                    ? StockAnswer.RateLimited(dueBack) // older requests of this room wait: go behind them, not ahead
+                    : await quotes.AskAsync(request.Argument, stoppingToken).ConfigureAwait(false);
+                var text = answer.Text;
+                if (answer.RateLimitedUntil is { } until)
                 {
-                    await replies.PublishAsync(
-                        exchange: string.Empty,
-                        routingKey: CommandTopology.RepliesQueue,
-                        MessageHeaders.ForReply(reply, publish ?? Activity.Current),
-                        CommandMessages.Serialize(reply),
-                        stoppingToken).ConfigureAwait(false);
+                    var decision = WaitRules.Decide(time.GetUtcNow(), until, waited, _rateLimit);
+                    if (!decision.GiveUp)
+                    {
+                        await WaitAsync(request, delivery.BasicProperties, decision, stoppingToken).ConfigureAwait(false);
+                        await requests.BasicAckAsync(delivery.DeliveryTag, multiple: false, stoppingToken).ConfigureAwait(false);
+                        metrics.Handled("deferred", Stopwatch.GetElapsedTime(started));
+                        return;
+                    }
+
+                    LogGaveUp(logger, request.RequestId, decision.Waited);
+                    text = QuoteReplies.GaveUp(request.Argument, decision.Waited);
+                    outcome = "gave_up";
                 }
 
+                await ReplyAsync(new CommandReply(request.RequestId, request.Room, BotName, text), stoppingToken).ConfigureAwait(false);
                 _answered.Add(request.RequestId);
-                outcome = "answered";
+                outcome = outcome == "gave_up" ? outcome : "answered";
             }
 
             await requests.BasicAckAsync(delivery.DeliveryTag, multiple: false, stoppingToken).ConfigureAwait(false);
@@ -118,6 +147,56 @@ public sealed partial class StockCommandConsumer(
         }
     }
 
+    private async Task ReplyAsync(CommandReply reply, CancellationToken stoppingToken)
+    {
+        using var publish = MessagingTelemetry.StartPublish(BotTelemetry.Source, CommandTopology.RepliesQueue, reply.RequestId);
+        await replies.PublishAsync(
+            exchange: string.Empty,
+            routingKey: CommandTopology.RepliesQueue,
+            MessageHeaders.ForReply(reply, publish ?? Activity.Current),
+            CommandMessages.Serialize(reply),
+            stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The notice first (if due; under its own id, so the chat posts it once however often this runs), then the request
+    /// itself into the delay queue: same body, same headers (trace context included) plus its wait state, persistent,
+    /// with the delay as its TTL. Throws when the broker did not confirm; the caller then gives the request back.
+    /// </summary>
+    private async Task WaitAsync(CommandRequest request, IReadOnlyBasicProperties original, WaitDecision decision, CancellationToken stoppingToken)
+    {
+        if (decision.SendNotice)
+        {
+            await ReplyAsync(
+                new CommandReply(request.RequestId + NoticeSuffix, request.Room, BotName, QuoteReplies.RateLimitNotice(request.Argument, decision.Delay)),
+                stoppingToken).ConfigureAwait(false);
+        }
+
+        var properties = MessageHeaders.ForRequest(request, activity: null);
+        if (original.Headers is { } headers)
+        {
+            foreach (var (name, value) in headers)
+            {
+                if (!name.StartsWith("x-", StringComparison.Ordinal))
+                {
+                    // RabbitMQ's own x-death and x-first-death-* stay behind: the wait state says what the bot needs.
+                    properties.Headers![name] = value;
+                }
+            }
+        }
+
+        decision.Next.Write(properties.Headers!);
+        properties.Expiration = WaitRules.Expiration(decision.Delay);
+        var queue = DelayQueue.Name(CommandTopology.BotQueue(Command));
+        using (MessagingTelemetry.StartPublish(BotTelemetry.Source, queue, request.RequestId))
+        {
+            await replies.PublishAsync(string.Empty, queue, properties, CommandMessages.Serialize(request), stoppingToken).ConfigureAwait(false);
+        }
+
+        _rooms.Deferred(request.Room, time.GetUtcNow() + decision.Delay);
+        LogWaiting(logger, request.RequestId, decision.Delay, decision.Next.Waits);
+    }
+
     private async Task GiveBackAsync(IChannel requests, ulong deliveryTag)
     {
         try
@@ -136,6 +215,12 @@ public sealed partial class StockCommandConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered message {MessageId}: not a stock request")]
     private static partial void LogDeadLettered(ILogger logger, string? messageId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} waits {Delay} for a rate limit to clear (wait {Waits})")]
+    private static partial void LogWaiting(ILogger logger, string requestId, TimeSpan delay, int waits);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} gave up after waiting {Waited} for a rate limit")]
+    private static partial void LogGaveUp(ILogger logger, string requestId, TimeSpan waited);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} not answered yet: {Reason}")]
     private static partial void LogNotAnswered(ILogger logger, string requestId, string reason);
