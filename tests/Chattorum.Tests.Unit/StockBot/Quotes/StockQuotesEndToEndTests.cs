@@ -69,7 +69,7 @@ public sealed class StockQuotesEndToEndTests : IAsyncLifetime
     [InlineData(QuoteBehaviour.LimitReached, 1)]
     [InlineData(QuoteBehaviour.ServerError, 3)]
     [InlineData(QuoteBehaviour.Unavailable, 3)]
-    [InlineData(QuoteBehaviour.TooManyRequests, 3)]
+    [InlineData(QuoteBehaviour.TooManyRequests, 1)]
     [InlineData(QuoteBehaviour.Disconnect, 3)]
     public async Task A_failing_stooq_falls_back_to_alpha_vantage(QuoteBehaviour behaviour, int stooqRequests)
     {
@@ -144,7 +144,8 @@ public sealed class StockQuotesEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_stooq_times_out_per_attempt_then_alpha_vantage_answers()
     {
-        await using var host = await StartAsync();
+        // A deadline long enough for all three attempts: this is about the per-attempt timeout.
+        await using var host = await StartAsync(("Quotes:Resilience:Deadline", "00:00:30"));
         _server.Stooq.Behaviour = QuoteBehaviour.Slow;
         var answer = host.Quotes.AnswerAsync("AAPL", CancellationToken.None);
         for (var attempt = 1; attempt <= 3; attempt++)
