@@ -42,6 +42,7 @@ public sealed partial class StockCommandConsumer(
 
     private readonly AnsweredRequests _answered = new(RememberedAnswers);
     private readonly RoomWaits _rooms = new(time);
+    private readonly RoomOrder _order = new(Concurrency);
     private readonly QuoteRateLimitOptions _rateLimit = options.Value.RateLimit;
     private volatile bool _consuming;
 
@@ -56,14 +57,23 @@ public sealed partial class StockCommandConsumer(
         }
 
         await using var requests = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: Concurrency),
+            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: 1),
             stoppingToken).ConfigureAwait(false);
         await CommandTopology.DeclareSharedAsync(requests, stoppingToken).ConfigureAwait(false);
         var queue = await CommandTopology.DeclareBotQueueAsync(requests, Command, stoppingToken).ConfigureAwait(false);
         await DelayQueue.DeclareAsync(requests, queue, stoppingToken).ConfigureAwait(false);
         await requests.BasicQosAsync(0, Prefetch, global: false, stoppingToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(requests);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(requests, delivery, stoppingToken);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            // One dispatcher hands requests over in delivery order; RoomOrder runs them one at a time per room and
+            // Concurrency rooms at once. The body is copied: the client reuses its buffer once this returns.
+            var tag = delivery.DeliveryTag;
+            var properties = new BasicProperties(delivery.BasicProperties);
+            var body = delivery.Body.ToArray();
+            _ = _order.Run(MessageHeaders.GetString(properties, MessageHeaders.Room) ?? string.Empty, () => HandleSafelyAsync(requests, tag, properties, body, stoppingToken));
+            return Task.CompletedTask;
+        };
         await requests.BasicConsumeAsync(queue, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
         _consuming = true;
         LogConsuming(logger, queue);
@@ -76,23 +86,42 @@ public sealed partial class StockCommandConsumer(
         {
             // Stopping: requests not yet acked go back to the queue.
         }
+
+        // Let work in flight end (cancelled by stoppingToken) before the channel it acks on goes.
+        await _order.DrainAsync().WaitAsync(ConfirmingPublisher.ConfirmTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private async Task HandleAsync(IChannel requests, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task HandleSafelyAsync(IChannel requests, ulong deliveryTag, IReadOnlyBasicProperties properties, byte[] body, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await HandleAsync(requests, deliveryTag, properties, body, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the unacked request goes back to the queue.
+        }
+        catch (ObjectDisposedException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the channel is gone; the broker redelivers the request.
+        }
+    }
+
+    private async Task HandleAsync(IChannel requests, ulong deliveryTag, IReadOnlyBasicProperties properties, byte[] body, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
         using var activity = MessagingTelemetry.StartProcess(
-            BotTelemetry.Source, CommandTopology.BotQueue(Command), delivery.BasicProperties.MessageId, MessageHeaders.ExtractTraceContext(delivery.BasicProperties));
-        if (!CommandMessages.TryRead(delivery.Body.Span, out CommandRequest? request) || request.Command != Command)
+            BotTelemetry.Source, CommandTopology.BotQueue(Command), properties.MessageId, MessageHeaders.ExtractTraceContext(properties));
+        if (!CommandMessages.TryRead(body, out CommandRequest? request) || request.Command != Command)
         {
-            LogDeadLettered(logger, delivery.BasicProperties.MessageId);
+            LogDeadLettered(logger, properties.MessageId);
             activity?.SetStatus(ActivityStatusCode.Error, "not a stock request");
-            await requests.BasicRejectAsync(delivery.DeliveryTag, requeue: false, stoppingToken).ConfigureAwait(false);
+            await requests.BasicRejectAsync(deliveryTag, requeue: false, stoppingToken).ConfigureAwait(false);
             metrics.Handled("dead_lettered", Stopwatch.GetElapsedTime(started));
             return;
         }
 
-        var waited = WaitState.Read(delivery.BasicProperties);
+        var waited = WaitState.Read(properties);
         if (waited is not null)
         {
             // Back from the delay queue (on this replica or another): it no longer holds its room up.
@@ -113,8 +142,8 @@ public sealed partial class StockCommandConsumer(
                     var decision = WaitRules.Decide(time.GetUtcNow(), until, waited, _rateLimit);
                     if (!decision.GiveUp)
                     {
-                        await WaitAsync(request, delivery.BasicProperties, decision, stoppingToken).ConfigureAwait(false);
-                        await requests.BasicAckAsync(delivery.DeliveryTag, multiple: false, stoppingToken).ConfigureAwait(false);
+                        await WaitAsync(request, properties, decision, stoppingToken).ConfigureAwait(false);
+                        await requests.BasicAckAsync(deliveryTag, multiple: false, stoppingToken).ConfigureAwait(false);
                         metrics.Handled("deferred", Stopwatch.GetElapsedTime(started));
                         return;
                     }
@@ -129,7 +158,7 @@ public sealed partial class StockCommandConsumer(
                 outcome = outcome == "gave_up" ? outcome : "answered";
             }
 
-            await requests.BasicAckAsync(delivery.DeliveryTag, multiple: false, stoppingToken).ConfigureAwait(false);
+            await requests.BasicAckAsync(deliveryTag, multiple: false, stoppingToken).ConfigureAwait(false);
             metrics.Handled(outcome, Stopwatch.GetElapsedTime(started));
         }
         catch (Exception exception) when (exception is BrokerUnavailableException or PublishException)
@@ -138,7 +167,7 @@ public sealed partial class StockCommandConsumer(
             LogNotAnswered(logger, request.RequestId, exception.Message);
             activity?.SetStatus(ActivityStatusCode.Error, "reply not confirmed");
             metrics.Handled("retried", Stopwatch.GetElapsedTime(started));
-            await GiveBackAsync(requests, delivery.DeliveryTag).ConfigureAwait(false);
+            await GiveBackAsync(requests, deliveryTag).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException or IOException)
         {
