@@ -6,7 +6,7 @@ using static Chattorum.Tests.Integration.Support.ChatTestClient;
 
 namespace Chattorum.Tests.Integration.Commands;
 
-/// <summary>With every provider hanging, the room still hears an answer within 5 s (the bot's deadline is 4.5 s).</summary>
+/// <summary>With every provider hanging, the room still hears an answer within 5 s (the bot's deadline is 4 s).</summary>
 public class DeadlineEndToEndTests(ITestOutputHelper output)
 {
     [Fact]
@@ -26,8 +26,8 @@ public class DeadlineEndToEndTests(ITestOutputHelper output)
         output.WriteLine($"answer in the room after {took.TotalMilliseconds:0} ms");
 
         Assert.Equal("Stock quotes are unavailable right now; try again in a minute", answer.GetProperty("text").GetString());
-        Assert.InRange(took, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(5));
-        Assert.Equal(2, system.Quotes.Stooq.Requests); // cut during stooq's second attempt; Alpha Vantage never reached
+        Assert.InRange(took, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
+        Assert.InRange(system.Quotes.Stooq.Requests, 1, 2); // cut during stooq's retry (its delay is jittered); Alpha Vantage never reached
         Assert.Equal(0, system.Quotes.AlphaVantage.Requests);
     }
 }

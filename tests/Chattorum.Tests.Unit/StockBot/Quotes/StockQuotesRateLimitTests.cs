@@ -92,12 +92,12 @@ public class StockQuotesRateLimitTests
         var (quotes, _) = Create(first, second, retries: 2);
         var answer = quotes.AskAsync("AAPL", CancellationToken.None);
 
-        // The deadline's timer and the first attempt's: then 3 s (the attempt timeout) and 1.5 s more.
+        // The deadline's timer and the first attempt's: then 3 s (the attempt timeout) and 1 s more.
         await _time.WaitForTimersAsync(2);
         _time.Advance(TimeSpan.FromSeconds(3));
         await first.WaitForCallsAsync(2);
         Assert.False(answer.IsCompleted);
-        _time.Advance(TimeSpan.FromSeconds(1.5) - TimeSpan.FromMilliseconds(1));
+        _time.Advance(TimeSpan.FromSeconds(1) - TimeSpan.FromMilliseconds(1));
         Assert.False(answer.IsCompleted);
         _time.Advance(TimeSpan.FromMilliseconds(1));
 
@@ -110,11 +110,11 @@ public class StockQuotesRateLimitTests
     {
         var first = Limited("first", 30);
         var second = new ScriptedProvider("second", ScriptedProvider.Hangs());
-        var (quotes, _) = Create(first, second, attemptTimeoutSeconds: 10); // the deadline (4.5 s), not the attempt, cuts it
+        var (quotes, _) = Create(first, second, attemptTimeoutSeconds: 10); // the deadline (4 s), not the attempt, cuts it
         var start = _time.GetUtcNow();
         var answer = quotes.AskAsync("AAPL", CancellationToken.None);
         await second.WaitForCallsAsync(1);
-        _time.Advance(TimeSpan.FromSeconds(4.5));
+        _time.Advance(TimeSpan.FromSeconds(4));
 
         Assert.Equal(start + TimeSpan.FromSeconds(30), (await answer.WaitAsync(TimeSpan.FromSeconds(10))).RateLimitedUntil);
     }
