@@ -57,16 +57,39 @@ public class RateLimitEndToEndTests(ITestOutputHelper output)
         return client;
     }
 
-    private static async Task AskInOrderAsync(ChatTestClient client, string room, params string[] symbols)
+    /// <summary>
+    /// Sends the commands one after another, each once the previous is "queued" (published by the chat, so the bot queue
+    /// has them in this order); returns the bot's messages in the room that arrived meanwhile (a notice can come before
+    /// the next "queued").
+    /// </summary>
+    private static async Task<List<JsonElement>> AskInOrderAsync(ChatTestClient client, string room, params string[] symbols)
     {
+        var early = new List<JsonElement>();
         foreach (var symbol in symbols)
         {
-            // Wait for "queued" before the next: the chat published it, so the bot queue has them in this order.
             var cid = await client.SendMessageAsync(room, $"/stock={symbol}");
-            var queued = await client.WaitForAsync(f => f.TryGetProperty("cid", out var c) && c.GetString() == cid);
-            Assert.Equal("queued", Type(queued));
+            while (true)
+            {
+                var frame = await client.NextAsync();
+                if (frame.TryGetProperty("cid", out var c) && c.GetString() == cid)
+                {
+                    Assert.Equal("queued", Type(frame));
+                    break;
+                }
+
+                if (BotSays(room)(frame))
+                {
+                    early.Add(frame);
+                }
+            }
         }
+
+        return early;
     }
+
+    /// <summary>The bot's next <paramref name="count"/> messages in the room, those that came early first.</summary>
+    private static async Task<List<JsonElement>> BotMessagesAsync(ChatTestClient client, string room, List<JsonElement> early, int count) =>
+        [.. early, .. await client.CollectAsync(BotSays(room), count - early.Count, Patience)];
 
     [Theory]
     [InlineData("8")]
@@ -80,14 +103,14 @@ public class RateLimitEndToEndTests(ITestOutputHelper output)
         await using var second = await JoinAsync(system, "limited_b", "limited-2");
 
         var asked = Stopwatch.StartNew();
-        await AskInOrderAsync(first, "limited-1", "AAPL", "MSFT", "IBM", "TSLA");
-        await AskInOrderAsync(second, "limited-2", "NVDA");
+        var early = await AskInOrderAsync(first, "limited-1", "AAPL", "MSFT", "IBM", "TSLA");
+        var earlyInSecond = await AskInOrderAsync(second, "limited-2", "NVDA");
 
         // Each request waits more than 5 s, so each room hears one notice per request, at once, in request order...
-        var notices = await first.CollectAsync(BotSays("limited-1"), 4, Patience);
+        var notices = await BotMessagesAsync(first, "limited-1", early, 4);
         Assert.Equal(["AAPL", "MSFT", "IBM", "TSLA"], notices.Select(n => Text(n).Split(':')[0]));
         Assert.All(notices, n => Assert.Matches($"^[A-Z]+: {Limiting}, answer in about [5-8] s$", Text(n)));
-        Assert.StartsWith($"NVDA: {Limiting}", Text(await second.WaitForAsync(BotSays("limited-2"), Patience)));
+        Assert.StartsWith($"NVDA: {Limiting}", Text(Assert.Single(await BotMessagesAsync(second, "limited-2", earlyInSecond, 1))));
         output.WriteLine($"5 notices after {asked.ElapsedMilliseconds} ms");
 
         // ...and while the limit is known the provider is left alone: one 429, not five.
@@ -116,8 +139,8 @@ public class RateLimitEndToEndTests(ITestOutputHelper output)
         system.Quotes.Stooq.Behaviour = QuoteBehaviour.TooManyRequests;
         system.Quotes.Stooq.RetryAfter = "6";
         await using var client = await JoinAsync(system, "restart_a", "limited-restart");
-        await AskInOrderAsync(client, "limited-restart", "AAPL", "MSFT", "IBM");
-        var notices = await client.CollectAsync(BotSays("limited-restart"), 3, Patience);
+        var early = await AskInOrderAsync(client, "limited-restart", "AAPL", "MSFT", "IBM");
+        var notices = await BotMessagesAsync(client, "limited-restart", early, 3);
         Assert.All(notices, n => Assert.Contains(Limiting, Text(n), StringComparison.Ordinal));
 
         // The requests sit in the delay queue only: no bot, and the broker itself goes down and up again.
@@ -141,10 +164,10 @@ public class RateLimitEndToEndTests(ITestOutputHelper output)
         system.Quotes.Stooq.RetryAfter = "4";
         await using var client = await JoinAsync(system, "gaveup_a", "limited-gaveup");
         var asked = Stopwatch.StartNew();
-        await AskInOrderAsync(client, "limited-gaveup", "AAPL");
+        var early = await AskInOrderAsync(client, "limited-gaveup", "AAPL");
 
         // Waits of 4 s (no notice: not over 5 s) until 10 s are spent, then one clear answer.
-        var answer = await client.WaitForAsync(BotSays("limited-gaveup"), Patience);
+        var answer = Assert.Single(await BotMessagesAsync(client, "limited-gaveup", early, 1));
         Assert.Matches("^AAPL: the quote service kept rate-limiting us for 1[0-2] s, so I gave up; try again later$", Text(answer));
         Assert.InRange(asked.Elapsed, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30));
         Assert.Equal([Text(answer)], await StoredBotTextsAsync(system, "limited-gaveup"));

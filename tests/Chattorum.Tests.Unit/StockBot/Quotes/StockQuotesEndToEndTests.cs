@@ -100,6 +100,22 @@ public sealed class StockQuotesEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Polly_reports_the_retries_of_each_provider_pipeline_on_its_own_meter()
+    {
+        // Polly.Extensions' meter is static ("Polly"): other tests' pipelines report on it too, so look for this host's
+        // retries by their tags only, and at least as many as happened here.
+        using var events = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<int>(
+            null, Chattorum.StockBot.Extensions.PollyMeter, "resilience.polly.strategy.events");
+        await using var host = await StartAsync();
+        _server.Stooq.Behaviour = QuoteBehaviour.ServerError;
+        Assert.Equal(AaplReply, await AskAsync(host, "AAPL"));
+
+        var retries = events.GetMeasurementSnapshot().Where(m =>
+            (string?)m.Tags["pipeline.name"] == QuotePipelines.Key("stooq") && (string?)m.Tags["event.name"] == "OnRetry").ToList();
+        Assert.True(retries.Count >= 2, $"{retries.Count} OnRetry events for quotes-stooq");
+    }
+
+    [Fact]
     public async Task With_both_providers_down_the_bot_says_quotes_are_unavailable()
     {
         await using var host = await StartAsync();
