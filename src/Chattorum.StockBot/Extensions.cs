@@ -12,7 +12,7 @@ public static class Extensions
     /// <summary>The broker connection (a bot without it is not ready), the quote service, and the command consumer.</summary>
     public static IHostApplicationBuilder AddStockBot(this IHostApplicationBuilder builder)
     {
-        builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy);
+        builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy, CommandTopology.DeclareSharedAsync);
         builder.AddStockQuotes();
         // "Polly" is the meter of Polly.Extensions' telemetry: retries, timeouts and circuit changes of the quote pipelines.
         builder.AddTelemetrySources(BotTelemetry.Name, PollyMeter);
