@@ -29,7 +29,7 @@ public sealed class BotMetrics
             "s",
             "Time from taking a request off the queue to its reply being confirmed",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
-        _requests = meter.CreateCounter<long>("stockbot.requests", "{request}", "Requests handled, by outcome (answered, duplicate, dead_lettered, retried)");
+        _requests = meter.CreateCounter<long>("stockbot.requests", "{request}", "Requests handled, by outcome (answered, duplicate, dead_lettered, retried, deferred, gave_up)");
         _providerFailures = meter.CreateCounter<long>("stockbot.provider.failures", "{failure}", "Failed quote provider calls, by provider and reason");
         var providers = options.Value.EffectiveProviders;
         meter.CreateObservableGauge(

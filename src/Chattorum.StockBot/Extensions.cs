@@ -6,12 +6,16 @@ namespace Chattorum.StockBot;
 
 public static class Extensions
 {
+    /// <summary>The meter Polly.Extensions reports resilience events and durations on (see docs/stockbot.md).</summary>
+    public const string PollyMeter = "Polly";
+
     /// <summary>The broker connection (a bot without it is not ready), the quote service, and the command consumer.</summary>
     public static IHostApplicationBuilder AddStockBot(this IHostApplicationBuilder builder)
     {
         builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy, CommandTopology.DeclareSharedAsync);
         builder.AddStockQuotes();
-        builder.AddTelemetrySources(BotTelemetry.Name);
+        // "Polly" is the meter of Polly.Extensions' telemetry: retries, timeouts and circuit changes of the quote pipelines.
+        builder.AddTelemetrySources(BotTelemetry.Name, PollyMeter);
         builder.AddTracingSources(MessagingTelemetry.LibrarySources);
         MessagingTelemetry.UseConventions();
         builder.Services.AddSingleton(TimeProvider.System);

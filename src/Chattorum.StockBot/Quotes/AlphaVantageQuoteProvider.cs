@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Chattorum.StockBot.Quotes;
 
 /// <summary>Alpha Vantage's <c>GLOBAL_QUOTE</c>: needs an API key and covers US symbols only.</summary>
-internal sealed class AlphaVantageQuoteProvider(IHttpClientFactory httpClients, IOptions<QuotesOptions> options) : IQuoteProvider
+internal sealed class AlphaVantageQuoteProvider(IHttpClientFactory httpClients, IOptions<QuotesOptions> options, TimeProvider time) : IQuoteProvider
 {
     public const string ProviderName = "alphavantage";
     public const string HttpClientName = "Chattorum.Quotes.AlphaVantage";
@@ -29,7 +29,7 @@ internal sealed class AlphaVantageQuoteProvider(IHttpClientFactory httpClients, 
 
         var ticker = StockSymbol.Ticker(symbol);
         var uri = AlphaVantageJson.RequestUri(settings.AlphaVantage.BaseUrl, ticker, settings.AlphaVantage.ApiKey!);
-        var body = await QuoteHttp.GetTextAsync(httpClients.CreateClient(HttpClientName), uri, "application/json", settings.MaxResponseBytes, cancellationToken)
+        var body = await QuoteHttp.GetTextAsync(httpClients.CreateClient(HttpClientName), uri, "application/json", settings.MaxResponseBytes, cancellationToken, time)
             .ConfigureAwait(false);
         return body.Failure ?? AlphaVantageJson.Parse(body.Text!, ticker);
     }

@@ -11,12 +11,21 @@ internal static class QuoteHttp
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static async Task<FetchedBody> GetTextAsync(HttpClient client, Uri uri, string accept, int maxBytes, CancellationToken cancellationToken)
+    /// <param name="time">The clock an HTTP-date <c>Retry-After</c> is measured against (the system clock when null).</param>
+    public static async Task<FetchedBody> GetTextAsync(
+        HttpClient client, Uri uri, string accept, int maxBytes, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.Accept.ParseAdd(accept);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
+        if (status == TooManyRequests)
+        {
+            // Read raw: the typed header drops a value it cannot parse, and garbage must mean "the default wait".
+            var retryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null;
+            return new(null, QuoteResult.RateLimited(RetryAfter.Parse(retryAfter, (time ?? TimeProvider.System).GetUtcNow())));
+        }
+
         if (status is < 200 or > 299)
         {
             return new(null, QuoteResult.Fail($"HTTP {status}", IsTransientStatus(status)));
@@ -66,8 +75,13 @@ internal static class QuoteHttp
         }
     }
 
-    /// <summary>408, 429 and 5xx are worth another try; other statuses are answers that will not change.</summary>
-    public static bool IsTransientStatus(int status) => status is 408 or 429 or >= 500;
+    private const int TooManyRequests = 429;
+
+    /// <summary>
+    /// 408 and 5xx are worth another try; other statuses are answers that will not change. 429 never gets here as a
+    /// failure: it is <see cref="QuoteStatus.RateLimited"/>, and waits for the limit to clear instead of retrying.
+    /// </summary>
+    public static bool IsTransientStatus(int status) => status is 408 or >= 500;
 
     private static QuoteResult TooLarge(int maxBytes) => QuoteResult.Fail($"response larger than {maxBytes} bytes");
 }

@@ -1,43 +1,95 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Registry;
 using Polly.Retry;
 using Polly.Timeout;
 
 namespace Chattorum.StockBot.Quotes;
 
 /// <summary>
-/// One Polly pipeline per provider, kept for the life of the service so each circuit remembers its provider:
-/// retry (transient failures only, exponential backoff with jitter) around a circuit breaker (every failure
-/// counts, an unknown symbol does not) around a per-attempt timeout. Time comes from the injected
-/// <see cref="TimeProvider"/>.
+/// The bot's Polly pipelines, registered with Polly.Extensions (<c>AddResiliencePipelines</c>) so that Polly's own
+/// telemetry (meter <c>Polly</c>: retries, timeouts, circuit state changes, attempt and pipeline durations, tagged
+/// with the pipeline name) reaches the dashboard. Per provider, kept for the life of the service so each circuit
+/// remembers its provider: retry (transient failures only, exponential backoff with jitter) around a circuit breaker
+/// (every failure counts; an unknown symbol and a rate limit do not) around a per-attempt timeout. Over all providers:
+/// one deadline (<see cref="QuoteResilienceOptions.Deadline"/>). Time comes from the injected <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class QuotePipelines
+public sealed class QuotePipelines(ResiliencePipelineProvider<string> registry, QuoteCircuits circuits)
 {
-    private readonly Dictionary<string, (ResiliencePipeline<QuoteResult> Pipeline, CircuitBreakerStateProvider Circuit)> _byProvider =
-        new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The pipeline that bounds a whole answer (all providers, all attempts).</summary>
+    public const string DeadlineKey = "quotes-deadline";
 
-    public QuotePipelines(IEnumerable<IQuoteProvider> providers, IOptions<QuotesOptions> options, TimeProvider timeProvider, ILogger<QuotePipelines> logger)
-    {
-        ArgumentNullException.ThrowIfNull(providers);
-        ArgumentNullException.ThrowIfNull(options);
-        foreach (var provider in providers)
-        {
-            var circuit = new CircuitBreakerStateProvider();
-            _byProvider[provider.Name] = (Build(provider.Name, options.Value.Resilience, timeProvider, logger, circuit), circuit);
-        }
-    }
+    /// <summary>The registry key (and pipeline name in Polly's telemetry) of a provider's pipeline: <c>quotes-stooq</c>.</summary>
+    public static string Key(string provider) => $"quotes-{provider}";
 
     /// <summary>The circuit of a provider: <see cref="CircuitState.Open"/> while it is skipped.</summary>
     /// <remarks>An open circuit turns half-open only when a request comes after its break duration.</remarks>
-    public CircuitState GetCircuitState(string provider) => _byProvider[provider].Circuit.CircuitState;
+    public CircuitState GetCircuitState(string provider) => circuits.For(provider).CircuitState;
 
-    internal ResiliencePipeline<QuoteResult> For(string provider) => _byProvider[provider].Pipeline;
+    internal ResiliencePipeline<QuoteResult> For(string provider) => registry.GetPipeline<QuoteResult>(Key(provider));
 
+    internal ResiliencePipeline Deadline => registry.GetPipeline(DeadlineKey);
+
+    /// <summary>
+    /// Registers one pipeline per registered <see cref="IQuoteProvider"/> and the deadline, read from
+    /// <see cref="QuotesOptions"/> when first used.
+    /// </summary>
+    public static IServiceCollection AddQuotePipelines(IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<QuoteCircuits>();
+        services.TryAddSingleton<QuotePipelines>();
+        services.AddResiliencePipelines<string>(context =>
+        {
+            var provided = context.ServiceProvider;
+            foreach (var name in provided.GetServices<IQuoteProvider>().Select(p => p.Name))
+            {
+                context.AddResiliencePipeline<QuoteResult>(Key(name), (builder, pipeline) =>
+                {
+                    var services = pipeline.ServiceProvider;
+                    builder.TimeProvider = services.GetRequiredService<TimeProvider>();
+                    Configure(
+                        builder,
+                        name,
+                        services.GetRequiredService<IOptions<QuotesOptions>>().Value.Resilience,
+                        services.GetRequiredService<ILogger<QuotePipelines>>(),
+                        services.GetRequiredService<QuoteCircuits>().For(name));
+                });
+            }
+
+            context.AddResiliencePipeline(DeadlineKey, (builder, pipeline) =>
+            {
+                var services = pipeline.ServiceProvider;
+                builder.TimeProvider = services.GetRequiredService<TimeProvider>();
+                var logger = services.GetRequiredService<ILogger<QuotePipelines>>();
+                builder.AddTimeout(new TimeoutStrategyOptions
+                {
+                    Timeout = services.GetRequiredService<IOptions<QuotesOptions>>().Value.Resilience.Deadline,
+                    OnTimeout = args =>
+                    {
+                        QuotesLog.DeadlineExceeded(logger, args.Timeout);
+                        return default;
+                    },
+                });
+            });
+        });
+        return services;
+    }
+
+    /// <summary>A provider's pipeline outside any registry (without Polly's telemetry), for tests of the strategies alone.</summary>
     internal static ResiliencePipeline<QuoteResult> Build(
         string provider, QuoteResilienceOptions options, TimeProvider timeProvider, ILogger logger, CircuitBreakerStateProvider circuit)
     {
-        var builder = new ResiliencePipelineBuilder<QuoteResult> { Name = $"quotes-{provider}", TimeProvider = timeProvider };
+        var builder = new ResiliencePipelineBuilder<QuoteResult> { Name = Key(provider), TimeProvider = timeProvider };
+        Configure(builder, provider, options, logger, circuit);
+        return builder.Build();
+    }
+
+    private static void Configure(
+        ResiliencePipelineBuilder<QuoteResult> builder, string provider, QuoteResilienceOptions options, ILogger logger, CircuitBreakerStateProvider circuit)
+    {
         if (options.MaxRetryAttempts > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<QuoteResult>
@@ -56,7 +108,7 @@ public sealed class QuotePipelines
             });
         }
 
-        return builder
+        builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<QuoteResult>
             {
                 ShouldHandle = args => ValueTask.FromResult(IsFailure(args.Outcome)),
@@ -89,8 +141,7 @@ public sealed class QuotePipelines
                     QuotesLog.AttemptTimedOut(logger, provider, args.Timeout);
                     return default;
                 },
-            })
-            .Build();
+            });
     }
 
     /// <summary>Worth another attempt: a timed-out attempt, a connection error, or a transient status.</summary>
@@ -101,7 +152,10 @@ public sealed class QuotePipelines
         _ => false,
     };
 
-    /// <summary>Counts against the circuit: any failure, but not a caller's cancellation nor an unknown symbol.</summary>
+    /// <summary>
+    /// Counts against the circuit: any failure, but not a caller's cancellation, an unknown symbol, nor a rate limit
+    /// (a 429 is the provider working as agreed; it is left alone until the limit clears, see <see cref="ProviderLimits"/>).
+    /// </summary>
     internal static bool IsFailure(Outcome<QuoteResult> outcome) => outcome.Exception switch
     {
         null => outcome.Result is { Status: QuoteStatus.Failed },

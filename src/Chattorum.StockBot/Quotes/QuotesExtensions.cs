@@ -25,7 +25,8 @@ public static class QuotesExtensions
         AddQuoteClient(services, StooqQuoteProvider.HttpClientName);
         AddQuoteClient(services, AlphaVantageQuoteProvider.HttpClientName);
 
-        services.TryAddSingleton<QuotePipelines>();
+        QuotePipelines.AddQuotePipelines(services);
+        services.TryAddSingleton<ProviderLimits>();
         services.AddMetrics();
         services.TryAddSingleton<BotMetrics>();
         services.TryAddSingleton<IStockQuotes, StockQuotes>();

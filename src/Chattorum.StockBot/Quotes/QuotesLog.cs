@@ -26,6 +26,12 @@ internal static partial class QuotesLog
     [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "No quote for {Symbol}: {Open} of {Eligible} eligible providers had their circuit open, the others failed")]
     public static partial void NoQuote(ILogger logger, string symbol, int open, int eligible);
 
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Quote provider {Provider} rate-limited us for {Symbol}; not asked again before {Until}")]
+    public static partial void RateLimited(ILogger logger, string provider, string symbol, DateTimeOffset until);
+
+    [LoggerMessage(EventId = 4108, Level = LogLevel.Debug, Message = "Quote provider {Provider} skipped for {Symbol}: rate-limited until {Until}")]
+    public static partial void RateLimitedSkipped(ILogger logger, string provider, string symbol, DateTimeOffset until);
+
     [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Quote provider {Provider}: retry {Retry} in {Delay} after {Reason}")]
     public static partial void Retrying(ILogger logger, string provider, int retry, TimeSpan delay, string reason);
 
@@ -40,6 +46,9 @@ internal static partial class QuotesLog
 
     [LoggerMessage(EventId = 4114, Level = LogLevel.Information, Message = "Quote provider {Provider}: circuit closed")]
     public static partial void CircuitClosed(ILogger logger, string provider);
+
+    [LoggerMessage(EventId = 4115, Level = LogLevel.Warning, Message = "No answer within the deadline of {Deadline}: every provider together took too long")]
+    public static partial void DeadlineExceeded(ILogger logger, TimeSpan deadline);
 
     /// <summary>An exception for the log: its type (and HTTP error kind), not its message, which may carry an address.</summary>
     public static string Describe(Exception exception) => exception switch

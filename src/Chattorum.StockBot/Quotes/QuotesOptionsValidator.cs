@@ -58,6 +58,23 @@ internal sealed class QuotesOptionsValidator : IValidateOptions<QuotesOptions>
             errors.Add("Quotes:Resilience:SamplingDuration and BreakDuration must be more than 0.5 s");
         }
 
+        if (r.Deadline <= TimeSpan.FromMilliseconds(100) || r.Deadline > TimeSpan.FromMinutes(1))
+        {
+            errors.Add("Quotes:Resilience:Deadline must be more than 100 ms and at most a minute");
+        }
+
+        var limit = options.RateLimit;
+        if (limit.MinimumWait < TimeSpan.FromMilliseconds(100) || limit.DefaultRetryAfter < limit.MinimumWait || limit.MaxWait < limit.DefaultRetryAfter
+            || limit.MaxWait > TimeSpan.FromDays(1))
+        {
+            errors.Add("Quotes:RateLimit: MinimumWait (at least 100 ms) <= DefaultRetryAfter <= MaxWait (at most a day) must hold");
+        }
+
+        if (limit.NoticeAfter < TimeSpan.Zero)
+        {
+            errors.Add("Quotes:RateLimit:NoticeAfter must not be negative");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

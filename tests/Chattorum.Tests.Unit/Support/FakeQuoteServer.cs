@@ -31,7 +31,7 @@ public enum QuoteBehaviour
     /// <summary>HTTP 503.</summary>
     Unavailable,
 
-    /// <summary>HTTP 429.</summary>
+    /// <summary>HTTP 429, with <see cref="FakeQuoteEndpoint.RetryAfter"/> as its <c>Retry-After</c> header when set.</summary>
     TooManyRequests,
 
     /// <summary>Answers (correctly) only after <see cref="FakeQuoteServer.SlowDelay"/>; cancelled when the client gives up or the server stops.</summary>
@@ -60,10 +60,18 @@ public sealed class FakeQuoteEndpoint
     private readonly List<string> _queries = [];
     private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
     private int _behaviour;
+    private string? _retryAfter;
 
     internal FakeQuoteEndpoint(string name) => Name = name;
 
     public string Name { get; }
+
+    /// <summary>The <c>Retry-After</c> value a <see cref="QuoteBehaviour.TooManyRequests"/> answer carries; null sends none.</summary>
+    public string? RetryAfter
+    {
+        get => Volatile.Read(ref _retryAfter);
+        set => Volatile.Write(ref _retryAfter, value);
+    }
 
     public QuoteBehaviour Behaviour
     {
@@ -298,7 +306,7 @@ public sealed class FakeQuoteServer : IAsyncDisposable
 
                 break;
             default:
-                await AnswerCommonAsync(context, Stooq.Behaviour);
+                await AnswerCommonAsync(context, Stooq);
                 break;
         }
     }
@@ -342,13 +350,14 @@ public sealed class FakeQuoteServer : IAsyncDisposable
 
                 break;
             default:
-                await AnswerCommonAsync(context, AlphaVantage.Behaviour);
+                await AnswerCommonAsync(context, AlphaVantage);
                 break;
         }
     }
 
-    private static async Task AnswerCommonAsync(HttpContext context, QuoteBehaviour behaviour)
+    private static async Task AnswerCommonAsync(HttpContext context, FakeQuoteEndpoint endpoint)
     {
+        var behaviour = endpoint.Behaviour;
         switch (behaviour)
         {
             case QuoteBehaviour.Html:
@@ -364,6 +373,11 @@ public sealed class FakeQuoteServer : IAsyncDisposable
                 break;
             case QuoteBehaviour.TooManyRequests:
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                if (endpoint.RetryAfter is { } retryAfter)
+                {
+                    context.Response.Headers.RetryAfter = retryAfter;
+                }
+
                 break;
             case QuoteBehaviour.Garbage:
                 context.Response.ContentType = "application/octet-stream";

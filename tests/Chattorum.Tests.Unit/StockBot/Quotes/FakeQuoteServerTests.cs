@@ -66,6 +66,19 @@ public sealed class FakeQuoteServerTests : IAsyncLifetime
         Assert.EndsWith(",1,1,1,1,51234567\r\n", await (await Stooq()).Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("7")]
+    [InlineData("Sun, 06 Nov 1994 08:49:37 GMT")]
+    public async Task A_429_carries_the_retry_after_it_is_given(string? retryAfter)
+    {
+        _server.Stooq.Behaviour = QuoteBehaviour.TooManyRequests;
+        _server.Stooq.RetryAfter = retryAfter;
+        using var response = await Stooq();
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(retryAfter, response.Headers.NonValidated.TryGetValues("Retry-After", out var values) ? values.Single() : null);
+    }
+
     [Fact]
     public async Task Oversized_bodies_come_without_a_content_length()
     {

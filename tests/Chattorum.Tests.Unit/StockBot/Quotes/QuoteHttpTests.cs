@@ -15,7 +15,6 @@ public class QuoteHttpTests
     [InlineData(HttpStatusCode.ServiceUnavailable, true)]
     [InlineData(HttpStatusCode.GatewayTimeout, true)]
     [InlineData(HttpStatusCode.RequestTimeout, true)]
-    [InlineData(HttpStatusCode.TooManyRequests, true)]
     [InlineData(HttpStatusCode.BadRequest, false)]
     [InlineData(HttpStatusCode.Unauthorized, false)]
     [InlineData(HttpStatusCode.Forbidden, false)]
@@ -93,12 +92,6 @@ public class QuoteHttpTests
         Assert.Equal(HttpMethod.Get, seen!.Method);
         Assert.Equal(Address, seen.RequestUri);
         Assert.Equal("application/json", Assert.Single(seen.Headers.Accept).MediaType);
-    }
-
-    private sealed class StubHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(answer(request));
     }
 
     /// <summary>Content whose length is not known in advance, like a chunked response.</summary>

@@ -39,7 +39,7 @@ public class QuotePipelineTests
     public static TheoryData<string, int> Outcomes => new()
     {
         { "503", 3 },
-        { "429", 3 },
+        { "429", 1 },
         { "408", 3 },
         { "HttpRequestException", 3 },
         { "IOException", 3 },
@@ -58,7 +58,7 @@ public class QuotePipelineTests
         var step = outcome switch
         {
             "503" => ScriptedProvider.Returns(Http503),
-            "429" => ScriptedProvider.Returns(QuoteResult.Fail("HTTP 429", transient: true)),
+            "429" => ScriptedProvider.Returns(QuoteResult.RateLimited(TimeSpan.FromSeconds(20))),
             "408" => ScriptedProvider.Returns(QuoteResult.Fail("HTTP 408", transient: true)),
             "HttpRequestException" => ScriptedProvider.Throws(new HttpRequestException(HttpRequestError.ConnectionError, "refused")),
             "IOException" => ScriptedProvider.Throws(new IOException("reset")),

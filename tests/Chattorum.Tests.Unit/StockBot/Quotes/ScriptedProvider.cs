@@ -28,6 +28,9 @@ internal sealed class ScriptedProvider(string name, params Func<CancellationToke
         throw new InvalidOperationException("unreachable");
     };
 
+    /// <summary>Completes once <see cref="Calls"/> reaches <paramref name="count"/> (polled, with a 10 s deadline).</summary>
+    public Task WaitForCallsAsync(int count) => Support.Eventually.EqualAsync(true, () => Task.FromResult(Calls >= count), TimeSpan.FromSeconds(10));
+
     public bool CanQuote(string symbol, [NotNullWhen(false)] out string? reason)
     {
         reason = CannotQuoteReason;

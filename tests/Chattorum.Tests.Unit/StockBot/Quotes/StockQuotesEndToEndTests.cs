@@ -69,7 +69,7 @@ public sealed class StockQuotesEndToEndTests : IAsyncLifetime
     [InlineData(QuoteBehaviour.LimitReached, 1)]
     [InlineData(QuoteBehaviour.ServerError, 3)]
     [InlineData(QuoteBehaviour.Unavailable, 3)]
-    [InlineData(QuoteBehaviour.TooManyRequests, 3)]
+    [InlineData(QuoteBehaviour.TooManyRequests, 1)]
     [InlineData(QuoteBehaviour.Disconnect, 3)]
     public async Task A_failing_stooq_falls_back_to_alpha_vantage(QuoteBehaviour behaviour, int stooqRequests)
     {
@@ -97,6 +97,22 @@ public sealed class StockQuotesEndToEndTests : IAsyncLifetime
         Assert.Equal(reply, await AskAsync(host, "AAPL"));
         Assert.Equal(1, _server.StooqRequests);
         Assert.Equal(alphaVantageRequests, _server.AlphaVantageRequests);
+    }
+
+    [Fact]
+    public async Task Polly_reports_the_retries_of_each_provider_pipeline_on_its_own_meter()
+    {
+        // Polly.Extensions' meter is static ("Polly"): other tests' pipelines report on it too, so look for this host's
+        // retries by their tags only, and at least as many as happened here.
+        using var events = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<int>(
+            null, Chattorum.StockBot.Extensions.PollyMeter, "resilience.polly.strategy.events");
+        await using var host = await StartAsync();
+        _server.Stooq.Behaviour = QuoteBehaviour.ServerError;
+        Assert.Equal(AaplReply, await AskAsync(host, "AAPL"));
+
+        var retries = events.GetMeasurementSnapshot().Where(m =>
+            (string?)m.Tags["pipeline.name"] == QuotePipelines.Key("stooq") && (string?)m.Tags["event.name"] == "OnRetry").ToList();
+        Assert.True(retries.Count >= 2, $"{retries.Count} OnRetry events for quotes-stooq");
     }
 
     [Fact]
@@ -144,7 +160,8 @@ public sealed class StockQuotesEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_stooq_times_out_per_attempt_then_alpha_vantage_answers()
     {
-        await using var host = await StartAsync();
+        // A deadline long enough for all three attempts: this is about the per-attempt timeout.
+        await using var host = await StartAsync(("Quotes:Resilience:Deadline", "00:00:30"));
         _server.Stooq.Behaviour = QuoteBehaviour.Slow;
         var answer = host.Quotes.AnswerAsync("AAPL", CancellationToken.None);
         for (var attempt = 1; attempt <= 3; attempt++)

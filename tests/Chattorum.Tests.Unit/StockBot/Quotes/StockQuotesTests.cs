@@ -23,8 +23,8 @@ public class StockQuotesTests
             Resilience = new QuoteResilienceOptions { MaxRetryAttempts = 0, MinimumThroughput = 2, FailureRatio = 1 },
         });
         ScriptedProvider[] providers = [first, second];
-        _pipelines = new QuotePipelines(providers, options, _time, new FakeLogger<QuotePipelines>());
-        return new StockQuotes(providers, _pipelines, new Chattorum.StockBot.BotMetrics(Support.TestMeters.Factory, _pipelines, options), options, _log);
+        _pipelines = TestPipelines.Create(providers, options, _time);
+        return new StockQuotes(providers, _pipelines, new ProviderLimits(_time), new Chattorum.StockBot.BotMetrics(Support.TestMeters.Factory, _pipelines, options), options, _log);
     }
 
     private static ScriptedProvider Quoting(string name, decimal price) => new(name, ScriptedProvider.Returns(QuoteResult.Found(price)));
