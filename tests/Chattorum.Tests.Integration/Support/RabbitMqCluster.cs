@@ -174,34 +174,44 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// The node a client's connection is on, found by a part of the name the client gave its connection (the
-    /// services name theirs after their process: <c>Chattorum.StockBot host/PID</c>); null while it has none.
-    /// The connection's own name ends with the node's AMQP port: <c>127.0.0.1:51234 -&gt; 127.0.0.1:PORT</c>.
+    /// The node a client's connection is on, found by its broker user or a part of the name the client gave its
+    /// connection; null while it has none. The connection's own name ends with the node's AMQP port:
+    /// <c>127.0.0.1:51234 -&gt; 127.0.0.1:PORT</c>.
     /// </summary>
-    public async Task<RabbitMqClusterNode?> NodeOfConnectionAsync(string clientName)
+    public async Task<RabbitMqClusterNode?> NodeOfConnectionAsync(string userOrClientName)
     {
-        using var connections = JsonDocument.Parse(await AnyRunning().CtlAsync("list_connections", "name", "user_provided_name", "--formatter", "json"));
+        using var connections = JsonDocument.Parse(await AnyRunning().CtlAsync("list_connections", "name", "user", "user_provided_name", "--formatter", "json"));
         var name = connections.RootElement.EnumerateArray()
-            .Where(c => c.TryGetProperty("user_provided_name", out var given) && given.ValueKind == JsonValueKind.String && given.GetString()!.Contains(clientName, StringComparison.Ordinal))
-            .Select(c => c.GetProperty("name").GetString()!)
+            .Where(c => Text(c, "user") == userOrClientName || Text(c, "user_provided_name")?.Contains(userOrClientName, StringComparison.Ordinal) == true)
+            .Select(c => Text(c, "name")!)
             .FirstOrDefault();
         return name is null ? null : NodeAt(int.Parse(name[(name.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Polls until a connection named with <paramref name="clientName"/> is on a running node; returns the node.</summary>
-    public async Task<RabbitMqClusterNode> WaitForConnectionAsync(string clientName, TimeSpan timeout)
+    /// <summary>How many consumers <paramref name="queue"/> has, over the whole cluster.</summary>
+    public async Task<int> ConsumerCountAsync(string queue)
+    {
+        using var consumers = JsonDocument.Parse(await AnyRunning().CtlAsync("list_consumers", "queue_name", "--formatter", "json"));
+        return consumers.RootElement.EnumerateArray().Count(c => Text(c, "queue_name") == queue);
+    }
+
+    private static string? Text(JsonElement item, string property) =>
+        item.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>Polls until a connection of <paramref name="userOrClientName"/> is on a running node (other than <paramref name="notOn"/>); returns the node.</summary>
+    public async Task<RabbitMqClusterNode> WaitForConnectionAsync(string userOrClientName, TimeSpan timeout, RabbitMqClusterNode? notOn = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (await TryAsync(() => NodeOfConnectionAsync(clientName)) is { IsRunning: true } node)
+            if (await TryAsync(() => NodeOfConnectionAsync(userOrClientName)) is { IsRunning: true } node && node != notOn)
             {
                 return node;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"no connection named '{clientName}' on a running node within {timeout.TotalSeconds:0} s");
+                throw new InvalidOperationException($"no connection of '{userOrClientName}' on a running node within {timeout.TotalSeconds:0} s");
             }
 
             await Task.Delay(PollInterval);
