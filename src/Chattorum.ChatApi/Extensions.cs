@@ -55,7 +55,7 @@ public static class Extensions
         services.AddHostedService(provider => provider.GetRequiredService<StalledWriterSweep>());
         services.AddSingleton<ChatServices>();
         services.AddSingleton<FixedWindowLimiter>();
-        builder.AddBrokerConnection(whenDown: HealthStatus.Degraded);
+        builder.AddBrokerConnection(whenDown: HealthStatus.Degraded, CommandTopology.DeclareSharedAsync);
         services.AddSingleton<CommandPublisher>();
         services.AddSingleton<CommandGateway>();
         services.AddHostedService<ReplyConsumer>();

@@ -9,7 +9,7 @@ public static class Extensions
     /// <summary>The broker connection (a bot without it is not ready), the quote service, and the command consumer.</summary>
     public static IHostApplicationBuilder AddStockBot(this IHostApplicationBuilder builder)
     {
-        builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy);
+        builder.AddBrokerConnection(whenDown: HealthStatus.Unhealthy, CommandTopology.DeclareSharedAsync);
         builder.AddStockQuotes();
         builder.AddTelemetrySources(BotTelemetry.Name);
         builder.Services.AddSingleton(TimeProvider.System);

@@ -61,10 +61,13 @@ public sealed class CommandsFixture : IAsyncLifetime, IAsyncDisposable
     public async Task DisposeAsync()
     {
         await StopBotAsync();
-        await NodeA.DisposeAsync();
-        await NodeB.DisposeAsync();
-        await Quotes.DisposeAsync();
-        await Broker.DisposeAsync();
-        await Redis.DisposeAsync();
+        // Null-safe: a start that failed half-way must report its own error, not one from here.
+        foreach (var part in new IAsyncDisposable?[] { NodeA, NodeB, Quotes, Broker, Redis })
+        {
+            if (part is not null)
+            {
+                await part.DisposeAsync();
+            }
+        }
     }
 }
