@@ -31,14 +31,15 @@ public sealed class ChatFlow : IAsyncDisposable
 
     public IReadOnlyList<ChatTestClient> Senders { get; }
 
-    public static async Task<ChatFlow> StartAsync(IReadOnlyList<IChatEndpoint> nodes, string room)
+    /// <summary>Connects the watcher and one sender per node (user names start with <paramref name="users"/>) and starts them.</summary>
+    public static async Task<ChatFlow> StartAsync(IReadOnlyList<IChatEndpoint> nodes, string room, string users)
     {
-        var watcher = await ConnectAsync(nodes[0], $"{room}_watcher");
+        var watcher = await ConnectAsync(nodes[0], $"{users}_watcher");
         await watcher.JoinAsync(room);
         var senders = new List<(ChatTestClient, string)>();
         foreach (var (node, i) in nodes.Select((node, i) => (node, i)))
         {
-            var sender = await ConnectAsync(node, $"{room}_sender{i}");
+            var sender = await ConnectAsync(node, $"{users}_sender{i}");
             await sender.JoinAsync(room);
             senders.Add((sender, room));
         }

@@ -75,12 +75,12 @@ public class CommandsOnRabbitMqClusterTests(RabbitMqClusterFixture fixture, ITes
         const string Fault = "RabbitMQ cluster: the bot's node SIGKILL";
         await using var rig = await ClusterCommandRig.StartAsync(Cluster, "rmqc-botnode", "BND");
         await rig.StartTrafficAsync(Recovery);
-        var botNode = await Cluster.WaitForConnectionAsync(ClusterCommandRig.BotUser, Recovery);
+        var botNode = await Cluster.WaitForConnectionAsync(ClusterCommandRig.BotConnectionUser, Recovery);
 
         var faultAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await botNode.KillAsync();
-        var moved = await Cluster.WaitForConnectionAsync(ClusterCommandRig.BotUser, Recovery, notOn: botNode);
+        var moved = await Cluster.WaitForConnectionAsync(ClusterCommandRig.BotConnectionUser, Recovery, notOn: botNode);
         Report(Fault, "the bot was connected to another node", clock.Elapsed);
         Assert.NotEqual(botNode, moved);
 

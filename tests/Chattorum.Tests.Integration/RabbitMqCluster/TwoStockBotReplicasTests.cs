@@ -70,7 +70,8 @@ public class TwoStockBotReplicasTests(RabbitMqClusterFixture fixture, ITestOutpu
 
         // And a second reply for the id straight from the bot's broker user, with other text.
         var reply = new CommandReply(requestId, rig.CommandRoom, StockCommandConsumer.BotName, "HOLD.US quote is $1.00 per share");
-        await PublishAsync(ClusterCommandRig.BotUser, string.Empty, CommandTopology.RepliesQueue, MessageHeaders.ForReply(reply, null), CommandMessages.Serialize(reply));
+        var replyProperties = new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = requestId };
+        await PublishAsync(ClusterCommandRig.BotUser, string.Empty, CommandTopology.RepliesQueue, replyProperties, CommandMessages.Serialize(reply));
 
         // Both replies are consumed (the queues drain) and the room still holds one answer, the first.
         await Eventually.EqualAsync(0L, async () => (await Cluster.QueuesAsync()).Where(q => q.Name == BotQueue || q.Name == CommandTopology.RepliesQueue).Sum(q => q.Messages), Timeout);
