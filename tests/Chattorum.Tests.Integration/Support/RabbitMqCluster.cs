@@ -174,17 +174,13 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// The node a client's connection is on, found by its broker user or a part of the name the client gave its
-    /// connection; null while it has none. The connection's own name ends with the node's AMQP port:
-    /// <c>127.0.0.1:51234 -&gt; 127.0.0.1:PORT</c>.
+    /// The node a connection of broker user <paramref name="user"/> is on; null while there is none. The connection's
+    /// name ends with the node's AMQP port: <c>127.0.0.1:51234 -&gt; 127.0.0.1:PORT</c>.
     /// </summary>
-    public async Task<RabbitMqClusterNode?> NodeOfConnectionAsync(string userOrClientName)
+    public async Task<RabbitMqClusterNode?> NodeOfConnectionAsync(string user)
     {
-        using var connections = JsonDocument.Parse(await AnyRunning().CtlAsync("list_connections", "name", "user", "user_provided_name", "--formatter", "json"));
-        var name = connections.RootElement.EnumerateArray()
-            .Where(c => Text(c, "user") == userOrClientName || Text(c, "user_provided_name")?.Contains(userOrClientName, StringComparison.Ordinal) == true)
-            .Select(c => Text(c, "name")!)
-            .FirstOrDefault();
+        using var connections = JsonDocument.Parse(await AnyRunning().CtlAsync("list_connections", "name", "user", "--formatter", "json"));
+        var name = connections.RootElement.EnumerateArray().Where(c => Text(c, "user") == user).Select(c => Text(c, "name")!).FirstOrDefault();
         return name is null ? null : NodeAt(int.Parse(name[(name.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
     }
 
@@ -198,20 +194,20 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     private static string? Text(JsonElement item, string property) =>
         item.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    /// <summary>Polls until a connection of <paramref name="userOrClientName"/> is on a running node (other than <paramref name="notOn"/>); returns the node.</summary>
-    public async Task<RabbitMqClusterNode> WaitForConnectionAsync(string userOrClientName, TimeSpan timeout, RabbitMqClusterNode? notOn = null)
+    /// <summary>Polls until a connection of broker user <paramref name="user"/> is on a running node (other than <paramref name="notOn"/>); returns the node.</summary>
+    public async Task<RabbitMqClusterNode> WaitForConnectionAsync(string user, TimeSpan timeout, RabbitMqClusterNode? notOn = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (await TryAsync(() => NodeOfConnectionAsync(userOrClientName)) is { IsRunning: true } node && node != notOn)
+            if (await TryAsync(() => NodeOfConnectionAsync(user)) is { IsRunning: true } node && node != notOn)
             {
                 return node;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"no connection of '{userOrClientName}' on a running node within {timeout.TotalSeconds:0} s");
+                throw new InvalidOperationException($"no connection of '{user}' on a running node within {timeout.TotalSeconds:0} s");
             }
 
             await Task.Delay(PollInterval);
