@@ -70,7 +70,7 @@ public class TwoStockBotReplicasTests(RabbitMqClusterFixture fixture, ITestOutpu
 
         // And a second reply for the id straight from the bot's broker user, with other text.
         var reply = new CommandReply(requestId, rig.CommandRoom, StockCommandConsumer.BotName, "HOLD.US quote is $1.00 per share");
-        var replyProperties = new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = requestId };
+        var replyProperties = new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = requestId, UserId = ClusterCommandRig.BotUser };
         await PublishAsync(ClusterCommandRig.BotUser, string.Empty, CommandTopology.RepliesQueue, replyProperties, CommandMessages.Serialize(reply));
 
         // Both replies are consumed (the queues drain) and the room still holds one answer, the first.
