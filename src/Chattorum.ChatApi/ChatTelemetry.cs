@@ -27,7 +27,7 @@ public static class ChatTelemetry
     /// The room channel's name with the room left out: the <c>{destination}</c> of the Redis hop's span names, after the
     /// conventions' <c>messaging.destination.template</c>, so that span names stay bounded however many rooms there are.
     /// </summary>
-    public const string RoomChannelTemplate = "chattorum:room:{room}:events";
+    public const string RoomChannelTemplate = Backplane.RedisKeys.EventsTemplate;
 
     /// <summary>Appending a message to the room's stream and publishing it on the room's channel (one script).</summary>
     public static Activity? StartRoomSend(string room)

@@ -12,6 +12,12 @@ public static class RedisKeys
     public static RedisKey Stream(string room) => $"chattorum:room:{{{room}}}:stream";
 
     /// <summary>
+    /// <see cref="Events"/> with the room left out, the conventions' <c>messaging.destination.template</c>: span names
+    /// carry it, so that they stay bounded however many rooms there are.
+    /// </summary>
+    public const string EventsTemplate = "chattorum:room:{room}:events";
+
+    /// <summary>
     /// The room's live events: a sharded channel (SPUBLISH/SSUBSCRIBE, Redis 7), in the room's slot, so that in a cluster
     /// a room's messages go only to the shard that owns the room, not to every node as a classic PUBLISH would.
     /// </summary>
