@@ -102,11 +102,18 @@ public sealed class ClusterCommandRig : IAsyncDisposable
         }
     }
 
-    /// <summary>A StockBot process on the cluster; a slow quote answer may take <paramref name="attemptTimeout"/> before it gives up.</summary>
+    /// <summary>
+    /// A StockBot process on the cluster; a slow quote answer may take <paramref name="attemptTimeout"/> before it gives
+    /// up (the whole answer's deadline is stretched to match: the bot's default of 4 s would answer first).
+    /// </summary>
     public async Task<ServiceProcess> StartBotAsync(TimeSpan? attemptTimeout = null)
     {
+        var attempt = (attemptTimeout ?? TimeSpan.FromSeconds(1)).ToString("c", CultureInfo.InvariantCulture);
+        var deadline = attemptTimeout is { } slow ? slow.ToString("c", CultureInfo.InvariantCulture) : null;
         var bot = await StockBotProcess.StartAsync(
-            _cluster.ConnectionString(BotConnectionUser), Quotes, ("Quotes__Resilience__AttemptTimeout", (attemptTimeout ?? TimeSpan.FromSeconds(1)).ToString("c", CultureInfo.InvariantCulture)));
+            _cluster.ConnectionString(BotConnectionUser),
+            Quotes,
+            [("Quotes__Resilience__AttemptTimeout", attempt), .. deadline is null ? [] : new[] { ("Quotes__Resilience__Deadline", deadline) }]);
         Bots.Add(bot);
         return bot;
     }
