@@ -82,10 +82,15 @@ public sealed class ChatMetrics
 
     public void MessageReceived() => _received.Add(1);
 
-    public void MessagesDelivered(int count, TimeSpan fanOut)
+    /// <summary><paramref name="count"/> deliveries of <paramref name="messages"/> messages queued together in <paramref name="fanOut"/>: each message is recorded with its share.</summary>
+    public void MessagesDelivered(int count, TimeSpan fanOut, int messages)
     {
         _delivered.Add(count);
-        _fanOut.Record(fanOut.TotalSeconds);
+        var share = fanOut.TotalSeconds / messages;
+        for (var i = 0; i < messages; i++)
+        {
+            _fanOut.Record(share);
+        }
     }
 
     public void RedisAppended(TimeSpan duration) => _redisAppend.Record(duration.TotalSeconds);

@@ -116,9 +116,27 @@ public sealed class RoomHub : IHubInbox
                 if (++handled % ChatLimits.HubBurst == 0)
                 {
                     // The members' writers, woken by this burst, run before the hub queues them more.
+                    DeliverBatched();
                     await Task.Yield();
                 }
             }
+
+            // The channel is empty: what was batched goes out before the hub waits.
+            DeliverBatched();
+        }
+    }
+
+    /// <summary>Ends a run of live events: the messages batched meanwhile are queued to the members (<see cref="MessageBatch"/>).</summary>
+    private void DeliverBatched()
+    {
+        try
+        {
+            _members.Batching = false;
+            _members.RemoveEvicted();
+        }
+        catch (Exception exception)
+        {
+            HubLog.CommandFailed(_context.Logger, exception, HubCommandKind.Event, Room);
         }
     }
 
@@ -126,6 +144,8 @@ public sealed class RoomHub : IHubInbox
     {
         try
         {
+            // Live events that follow one another are delivered together; anything else first delivers them.
+            _members.Batching = command.Kind == HubCommandKind.Event;
             switch (command.Kind)
             {
                 case HubCommandKind.Register:

@@ -13,6 +13,9 @@ internal sealed class RoomMembers(string room, RoomHubContext context)
     private readonly Dictionary<IRoomMember, MemberState> _members = [];
     private readonly Dictionary<string, int> _connectionsPerUser = new(StringComparer.Ordinal);
     private readonly List<IRoomMember> _evicted = [];
+    private readonly MessageBatch _batch = new();
+    private readonly List<Activity?> _spans = [];
+    private bool _batching;
 
     public int Count => _members.Count;
 
@@ -59,13 +62,66 @@ internal sealed class RoomMembers(string room, RoomHubContext context)
         LastPresenceCall = Observe(context.Presence.LeaveAsync(room, member.User), "presence leave");
     }
 
+    /// <summary>
+    /// While true, live messages wait in a <see cref="MessageBatch"/> until <see cref="Flush"/> (or until the batch is
+    /// full): the hub sets it for a run of live events it took from its channel at once, and clears it (which
+    /// delivers the batch) before anything else reaches the members, so every member still gets one order.
+    /// </summary>
+    public bool Batching
+    {
+        get => _batching;
+        set
+        {
+            if (!value)
+            {
+                Flush();
+            }
+
+            _batching = value;
+        }
+    }
+
     /// <summary>Hands a live event to every member: queued to the live ones, held for the ones still reading their history.</summary>
     public void Deliver(in RoomEvent roomEvent)
     {
+        if (_batching && roomEvent.Kind == RoomEventKind.Message)
+        {
+            if (!_batch.TryAdd(roomEvent))
+            {
+                Flush();
+                _batch.TryAdd(roomEvent);
+            }
+
+            return;
+        }
+
+        Flush();
+        DeliverOne(roomEvent);
+    }
+
+    /// <summary>Delivers the batched messages, if any.</summary>
+    public void Flush()
+    {
+        switch (_batch.Count)
+        {
+            case 0:
+                return;
+            case 1:
+                var only = _batch.Messages[0];
+                _batch.Clear();
+                DeliverOne(only);
+                return;
+            default:
+                DeliverBatch();
+                _batch.Clear();
+                return;
+        }
+    }
+
+    private void DeliverOne(in RoomEvent roomEvent)
+    {
         var isMessage = roomEvent.Kind == RoomEventKind.Message;
-        using var activity = isMessage && roomEvent.TraceParent is { } parent && ActivityContext.TryParse(parent, null, isRemote: true, out var sender)
-            ? ChatTelemetry.StartRoomProcess(room, sender)
-            : null;
+        using var activity = isMessage ? StartProcessSpan(roomEvent, batchSize: 1) : null;
         var started = isMessage ? Stopwatch.GetTimestamp() : 0;
         var receivers = 0;
         foreach (var (member, state) in _members)
@@ -83,10 +139,83 @@ internal sealed class RoomMembers(string room, RoomHubContext context)
 
         if (isMessage)
         {
-            context.Metrics.MessagesDelivered(receivers, Stopwatch.GetElapsedTime(started));
-            activity?.SetTag("messaging.message.id", roomEvent.Id.ToString());
+            context.Metrics.MessagesDelivered(receivers, Stopwatch.GetElapsedTime(started), messages: 1);
             activity?.SetTag("chat.receivers", receivers);
         }
+    }
+
+    /// <summary>
+    /// Two messages or more: a member whose cursor is before the first one (every live member, unless a catch-up
+    /// just ran) gets them all as one joined frame; one that has some of them already gets the others one by one.
+    /// </summary>
+    private void DeliverBatch()
+    {
+        var messages = _batch.Messages;
+        Span<int> receivers = stackalloc int[messages.Count];
+        foreach (var message in messages)
+        {
+            _spans.Add(StartProcessSpan(message, messages.Count));
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        byte[]? joined = null;
+        var whole = 0;
+        var deliveries = 0;
+        foreach (var (member, state) in _members)
+        {
+            if (state.Join is not null)
+            {
+                foreach (var message in messages)
+                {
+                    state.Buffer.Add(message);
+                }
+            }
+            else if (state.Cursor.Last is not { } last || last < _batch.First)
+            {
+                state.Cursor.TryAdvance(_batch.Last);
+                Send(member, joined ??= _batch.Join());
+                whole++;
+                deliveries += messages.Count;
+            }
+            else
+            {
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    if (state.Cursor.TryAdvance(messages[i].Id))
+                    {
+                        Send(member, messages[i].Frame);
+                        receivers[i]++;
+                        deliveries++;
+                    }
+                }
+            }
+        }
+
+        context.Metrics.MessagesDelivered(deliveries, Stopwatch.GetElapsedTime(started), messages.Count);
+        for (var i = 0; i < _spans.Count; i++)
+        {
+            _spans[i]?.SetTag("chat.receivers", whole + receivers[i]);
+            _spans[i]?.Dispose();
+        }
+
+        _spans.Clear();
+    }
+
+    private Activity? StartProcessSpan(in RoomEvent message, int batchSize)
+    {
+        if (message.TraceParent is not { } parent || !ActivityContext.TryParse(parent, null, isRemote: true, out var sender))
+        {
+            return null;
+        }
+
+        var activity = ChatTelemetry.StartRoomProcess(room, sender);
+        activity?.SetTag("messaging.message.id", message.Id.ToString());
+        if (batchSize > 1)
+        {
+            activity?.SetTag("messaging.batch.message_count", batchSize);
+        }
+
+        return activity;
     }
 
     /// <summary>Where a catch-up read starts: the least advanced live member's cursor. False when no member is live.</summary>

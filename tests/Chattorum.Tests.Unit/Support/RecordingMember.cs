@@ -5,7 +5,7 @@ using Chattorum.ChatApi.Hubs;
 
 namespace Chattorum.Tests.Support;
 
-/// <summary>A room member whose send queue the test reads; with a capacity it fills up like a slow client's.</summary>
+/// <summary>A room member whose send queue the test reads, message by message; with a capacity (in messages) it fills up like a slow client's.</summary>
 internal sealed class RecordingMember(string user, int capacity = 100_000) : IRoomMember
 {
     private readonly Channel<ReadOnlyMemory<byte>> _frames = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
@@ -26,7 +26,33 @@ internal sealed class RecordingMember(string user, int capacity = 100_000) : IRo
             return EnqueueResult.Closed;
         }
 
-        return _frames.Writer.TryWrite(frame) ? EnqueueResult.Queued : EnqueueResult.Full;
+        // A hub may queue several messages as one frame (one JSON object per line, as a client reads them): the test
+        // reads them one by one, and the capacity counts messages. Like a real queue, a frame goes in whole or not at all.
+        var lines = Lines(frame);
+        if (capacity - _frames.Reader.Count < lines.Count)
+        {
+            return EnqueueResult.Full;
+        }
+
+        foreach (var line in lines)
+        {
+            _frames.Writer.TryWrite(line);
+        }
+
+        return EnqueueResult.Queued;
+    }
+
+    private static List<ReadOnlyMemory<byte>> Lines(ReadOnlyMemory<byte> frame)
+    {
+        var lines = new List<ReadOnlyMemory<byte>>();
+        while (frame.Span.IndexOf((byte)'\n') is var end and >= 0)
+        {
+            lines.Add(frame[..end]);
+            frame = frame[(end + 1)..];
+        }
+
+        lines.Add(frame);
+        return lines;
     }
 
     public void Close(WebSocketCloseStatus status, string reason, bool drain)
