@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text;
 
 namespace Chattorum.LoadTest;
 
 /// <summary>One client WebSocket: opens and joins its rooms, then feeds every frame it receives to its <see cref="Receiver"/>.</summary>
-internal sealed class LoadConnection(Receiver receiver) : IDisposable
+internal sealed class LoadConnection(IWireProtocol protocol, Receiver receiver) : IDisposable
 {
     // Grows (doubling) for a larger frame; a node's coalesced frames can hold many messages.
     private const int InitialBufferSize = 16 * 1024;
@@ -19,21 +18,19 @@ internal sealed class LoadConnection(Receiver receiver) : IDisposable
     public Receiver Receiver { get; } = receiver;
 
     /// <summary>
-    /// Connects, waits for <c>welcome</c>, then joins the receiver's rooms one at a time, each once the one before
-    /// has joined and its history has gone by: a burst of joins could go over the server's rate limit.
+    /// Connects (with the protocol's headers: a user's <paramref name="token"/>, or none), starts reading, then does
+    /// what the protocol needs for the connection to be in its rooms (<see cref="IWireProtocol.JoinAsync"/>).
     /// </summary>
-    public async Task OpenAsync(Uri webSocketUri, string token, Func<int, string> roomName, HttpMessageInvoker invoker, CancellationToken cancellationToken)
+    public async Task OpenAsync(Uri webSocketUri, string? token, Func<int, string> roomName, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
-        _socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        foreach (var (name, value) in protocol.UpgradeHeaders(token))
+        {
+            _socket.Options.SetRequestHeader(name, value);
+        }
+
         await _socket.ConnectAsync(webSocketUri, invoker, cancellationToken).ConfigureAwait(false);
         _receiving = ReceiveLoopAsync();
-        await Receiver.Welcomed.WaitAsync(cancellationToken).ConfigureAwait(false);
-        for (var k = 0; k < Receiver.Rooms.Count; k++)
-        {
-            var join = Encoding.UTF8.GetBytes($$"""{"type":"join","room":"{{roomName(Receiver.Rooms[k])}}","cid":"{{Receiver.JoinCid(k)}}"}""");
-            await SendAsync(join, cancellationToken).ConfigureAwait(false);
-            await Receiver.JoinedRoom(k).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await protocol.JoinAsync(this, roomName, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken = default) =>

@@ -7,6 +7,9 @@ internal sealed record LoadOptions
 
     public IReadOnlyList<Uri> Urls { get; init; } = [DefaultUrl];
 
+    /// <summary>How to talk to the server (<c>--protocol</c>): Chattorum's, or the gorilla/websocket chat example's.</summary>
+    public IWireProtocol Protocol { get; init; } = ChattorumProtocol.Instance;
+
     public int Connections { get; init; } = 100;
 
     public int Rooms { get; init; } = 1;

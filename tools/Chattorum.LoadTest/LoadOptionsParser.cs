@@ -15,13 +15,19 @@ internal static class LoadOptionsParser
     public const int MaxStoppedReaders = 1_000;
 
     public const string Usage = """
-        Load test for Chattorum chat nodes: many WebSocket clients in rooms, some of them sending; reports
-        deliveries a second, latency percentiles, lost, duplicated and reordered messages, and the servers' CPU and memory.
+        Load test for Chattorum chat nodes (or, with --protocol gorilla, the gorilla/websocket chat example they are
+        compared with): many WebSocket clients in rooms, some of them sending; reports deliveries a second, latency
+        percentiles, lost, duplicated and reordered messages, and the servers' CPU and memory.
 
         usage: dotnet run -c Release --project tools/Chattorum.LoadTest -- [options]
 
           --url URL          a chat node (default http://127.0.0.1:5170); repeat it or separate with commas for
                              several nodes: connections are spread over them round-robin
+          --protocol P       the server's protocol: chattorum (default), or gorilla: the gorilla/websocket chat
+                             example (GET /ws, every message to every client, the sender too): no users or tokens
+                             (--users and --signing-key are ignored), one room (--rooms 1), messages of at most
+                             512 bytes (--size); a sender's own message coming back is its ack, and receivers
+                             compare the order they got the messages in (there are no message ids)
           --connections C    WebSocket connections (default 100), opened at most 64 at a time
           --rooms R          rooms (default 1); connection i joins room i % R
           --rooms-per-connection N
@@ -81,6 +87,7 @@ internal static class LoadOptionsParser
                     urls ??= [];
                     urls.AddRange(ParseUrls(Value()));
                     break;
+                case "--protocol": options = options with { Protocol = ParseProtocol(Value()) }; break;
                 case "--connections": options = options with { Connections = Integer(name, Value(), 1, MaxConnections) }; break;
                 case "--rooms": options = options with { Rooms = Integer(name, Value(), 1, MaxConnections) }; break;
                 case "--rooms-per-connection": options = options with { RoomsPerConnection = Integer(name, Value(), 1, MaxRoomsPerConnection) }; break;
@@ -110,7 +117,12 @@ internal static class LoadOptionsParser
         options = urls is null ? options : options with { Urls = urls };
         options = redis is null ? options : options with { RedisEndpoints = redis };
         NoMoreThanConnections("--rooms", options.Rooms, options);
-        NoMoreThanConnections("--users", options.UserCount, options);
+        if (options.Protocol.Authenticates)
+        {
+            NoMoreThanConnections("--users", options.UserCount, options);
+        }
+
+        CheckProtocolLimits(options);
         if (!options.Holds)
         {
             NoMoreThanConnections("--senders", options.Senders, options);
@@ -148,6 +160,34 @@ internal static class LoadOptionsParser
         }
 
         return urls;
+    }
+
+    private static IWireProtocol ParseProtocol(string value) => value switch
+    {
+        ChattorumProtocol.ProtocolName => ChattorumProtocol.Instance,
+        GorillaProtocol.ProtocolName => GorillaProtocol.Instance,
+        _ => throw new ArgumentException($"--protocol must be {ChattorumProtocol.ProtocolName} or {GorillaProtocol.ProtocolName}, not '{value}'"),
+    };
+
+    /// <summary>What the server of <c>--protocol</c> cannot do: more rooms than it has, longer messages than it takes.</summary>
+    private static void CheckProtocolLimits(LoadOptions options)
+    {
+        var protocol = options.Protocol;
+        var rooms = protocol.MaxRooms == 1
+            ? "one room, which every client is in"
+            : string.Create(CultureInfo.InvariantCulture, $"at most {protocol.MaxRooms} rooms");
+        foreach (var (name, value) in new[] { ("--rooms", options.Rooms), ("--rooms-per-connection", options.RoomsPerConnection) })
+        {
+            if (value > protocol.MaxRooms)
+            {
+                throw new ArgumentException($"--protocol {protocol.Name} has {rooms}: {name} must be at most {protocol.MaxRooms}, not {value}");
+            }
+        }
+
+        if (options.Size > protocol.MaxSize)
+        {
+            throw new ArgumentException($"--protocol {protocol.Name} closes a connection that sends a message over {protocol.MaxSize} bytes: --size must be at most {protocol.MaxSize}, not {options.Size}");
+        }
     }
 
     private static double? ParseRate(string value)

@@ -31,6 +31,9 @@ internal sealed record LoadReport
 
     public required string RunId { get; init; }
 
+    /// <summary>The server's protocol (<c>--protocol</c>): <c>chattorum</c>, or <c>gorilla</c> for the Go hub it is compared with.</summary>
+    public string Protocol { get; init; } = ChattorumProtocol.ProtocolName;
+
     public bool Idle { get; init; }
 
     /// <summary>An <c>--idle-cost</c> run: the window measured what the servers do for connections that say nothing.</summary>
@@ -49,6 +52,7 @@ internal sealed record LoadReport
 
     public int Senders { get; init; }
 
+    /// <summary>Distinct users of the connections; 0 when the protocol has none (gorilla).</summary>
     public int Users { get; init; }
 
     /// <summary>The users' tokens were made with the nodes' signing key (<c>--signing-key</c>), not signed up for.</summary>
@@ -162,7 +166,9 @@ internal sealed record LoadReport
 
         var perConnection = RoomsPerConnection > 1 ? FormattableString.Invariant($" ({RoomsPerConnection} per connection)") : "";
         var tokens = MintedTokens ? " (tokens made by the tool)" : "";
-        Write($"Chattorum load test {RunId} ({Scenario}): {Connected} of {Connections} connections joined, over {Nodes} node(s), {Rooms} room(s){perConnection}, {Users} user(s){tokens}");
+        var users = Users > 0 ? FormattableString.Invariant($", {Users} user(s){tokens}") : "";
+        var server = Protocol == ChattorumProtocol.ProtocolName ? "Chattorum" : Protocol;
+        Write($"{server} load test {RunId} ({Scenario}): {Connected} of {Connections} connections joined, over {Nodes} node(s), {Rooms} room(s){perConnection}{users}");
         if (IdleCost)
         {
             Write($"  held idle for {DurationSeconds} s, measured after {WarmupSeconds} s of settling once every connection had joined");

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 namespace Chattorum.LoadTest;
 
 /// <summary>
-/// One run: sign the users up (or make their tokens), open and join every connection, then send and measure
+/// One run: sign the users up (or make their tokens) when the protocol authenticates, open and join every connection, then send and measure
 /// (warm-up, measured window, drain), or hold the connections idle (memory per connection, or idle cost);
 /// close everything and report.
 /// </summary>
@@ -27,16 +27,19 @@ internal static class LoadRunner
     public static async Task<LoadReport> RunAsync(LoadOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        using var run = new RunContext(runId, new RoomLayout(options.Rooms, options.RoomsPerConnection, options.Holds ? 0 : options.Senders));
+        using var run = new RunContext(runId, new RoomLayout(options.Rooms, options.RoomsPerConnection, options.Holds ? 0 : options.Senders), options.Protocol);
         CheckPids(options.Pids);
         OpenFilesLimit.Check(options.Connections + options.StoppedReaders, OpenFilesLimit.Read());
 
         // Whether --redis answers, before thousands of connections open.
         await ServerSnapshot.TakeAsync(options, cancellationToken).ConfigureAwait(false);
+        var users = !options.Protocol.Authenticates ? "no users"
+            : string.Create(CultureInfo.InvariantCulture, $"{options.UserCount} user(s){(options.SigningKey is null ? "" : " with tokens made here")}");
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"run {runId} ({options.Scenario}): {options.Connections} connections over {options.Urls.Count} node(s), {options.Rooms} room(s), {options.RoomsPerConnection} per connection, {options.UserCount} user(s){(options.SigningKey is null ? "" : " with tokens made here")}")).ConfigureAwait(false);
+            $"run {runId} ({options.Scenario}, {options.Protocol.Name}): {options.Connections} connections over {options.Urls.Count} node(s), {options.Rooms} room(s), {options.RoomsPerConnection} per connection, {users}")).ConfigureAwait(false);
 
-        var tokens = await UserTokens.GetAsync(options, runId, cancellationToken).ConfigureAwait(false);
+        // A protocol without authentication has no users: every connection opens without a token.
+        string[] tokens = options.Protocol.Authenticates ? await UserTokens.GetAsync(options, runId, cancellationToken).ConfigureAwait(false) : [];
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { ConnectTimeout = OpenTimeout });
         var connections = new LoadConnection?[options.Connections];
         var stoppedReaders = new List<StoppedReader>();
@@ -117,12 +120,12 @@ internal static class LoadRunner
                 var sender = layout.IsSender(i)
                     ? new Sender(i, layout.SenderRoom(i), RoomName(run.RunId, layout.SenderRoom(i)), run, options.Size, options.Rate, options.InFlight)
                     : null;
-                var connection = new LoadConnection(new Receiver(i, run) { Sender = sender });
+                var connection = new LoadConnection(run.Protocol, new Receiver(i, run) { Sender = sender });
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 timeout.CancelAfter(OpenTimeout);
                 try
                 {
-                    await connection.OpenAsync(WebSocketUri(options.Urls[i % options.Urls.Count]), tokens[i % tokens.Length], room => RoomName(run.RunId, room), invoker, timeout.Token).ConfigureAwait(false);
+                    await connection.OpenAsync(WebSocketUri(options.Urls[i % options.Urls.Count]), TokenOf(tokens, i), room => RoomName(run.RunId, room), invoker, timeout.Token).ConfigureAwait(false);
                     connections[i] = connection;
                     Interlocked.Increment(ref joined);
                 }
@@ -153,15 +156,15 @@ internal static class LoadRunner
         }
 
         var names = Enumerable.Range(0, options.StoppedReaders).Select(k => StoppedReader.UserName(run.RunId, k)).ToArray();
-        var tokens = await UserTokens.GetAsync(options, names, cancellationToken).ConfigureAwait(false);
+        string[] tokens = run.Protocol.Authenticates ? await UserTokens.GetAsync(options, names, cancellationToken).ConfigureAwait(false) : [];
         for (var k = 0; k < options.StoppedReaders; k++)
         {
             var i = options.Connections + k;
-            var reader = new StoppedReader(k, run.Layout.RoomsOf(i), options.Urls[i % options.Urls.Count]);
+            var reader = new StoppedReader(run.Protocol, k, run.Layout.RoomsOf(i), options.Urls[i % options.Urls.Count]);
             readers.Add(reader);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(OpenTimeout);
-            await reader.OpenAsync(tokens[k], room => RoomName(run.RunId, room), timeout.Token).ConfigureAwait(false);
+            await reader.OpenAsync(TokenOf(tokens, k), room => RoomName(run.RunId, room), timeout.Token).ConfigureAwait(false);
         }
 
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -276,6 +279,9 @@ internal static class LoadRunner
             throw new ArgumentException($"--pids: {exception.Message}", exception);
         }
     }
+
+    /// <summary>Connection i's user's token (user i % users), or null when the protocol has no users.</summary>
+    private static string? TokenOf(string[] tokens, int i) => tokens.Length == 0 ? null : tokens[i % tokens.Length];
 
     private static Uri WebSocketUri(Uri node) =>
         new UriBuilder(node) { Scheme = node.Scheme == Uri.UriSchemeHttps ? "wss" : "ws", Path = "/ws" }.Uri;

@@ -2,7 +2,8 @@ namespace Chattorum.LoadTest;
 
 /// <summary>
 /// The order one receiver saw its room's messages in: ids must strictly grow, and a running hash of them in
-/// arrival order lets receivers of the same room compare their whole sequences at the end.
+/// arrival order lets receivers of the same room compare their whole sequences at the end. A server that gives
+/// no ids (gorilla) has its messages hashed by (sender, seq) instead: only the comparison across receivers is left.
 /// </summary>
 internal sealed class OrderTracker
 {
@@ -29,6 +30,14 @@ internal sealed class OrderTracker
         Count++;
         Hash = (Hash * HashMultiplier) + Mix((ulong)id.Milliseconds);
         Hash = (Hash * HashMultiplier) + Mix((ulong)id.Sequence);
+    }
+
+    /// <summary>A message without a server id, known by its sender and sequence number: hashed, not checked for growth.</summary>
+    public void AddUnnumbered(int sender, long seq)
+    {
+        Count++;
+        Hash = (Hash * HashMultiplier) + Mix((ulong)sender);
+        Hash = (Hash * HashMultiplier) + Mix((ulong)seq);
     }
 
     // SplitMix64's finalizer: nearby ids give unrelated values.

@@ -40,6 +40,9 @@ internal sealed class Receiver
 
     public int Index { get; }
 
+    /// <summary><c>#&lt;runid&gt;:</c>, the start of every text this run sends.</summary>
+    public ReadOnlySpan<byte> Marker => _run.Marker;
+
     /// <summary>The rooms this connection joins, in the order it joins them.</summary>
     public IReadOnlyList<int> Rooms => _rooms;
 
@@ -72,7 +75,7 @@ internal sealed class Receiver
 
     public IEnumerable<SequenceTracker> Trackers => _bySender.SelectMany(room => room).OfType<SequenceTracker>();
 
-    /// <summary>One WebSocket text frame: one JSON object per line.</summary>
+    /// <summary>One WebSocket text frame: one message or JSON object per line, each read by the run's protocol.</summary>
     public void OnFrame(ReadOnlySpan<byte> frame, long receivedAt)
     {
         while (!frame.IsEmpty)
@@ -82,7 +85,7 @@ internal sealed class Receiver
             frame = end < 0 ? default : frame[(end + 1)..];
             if (!line.IsEmpty)
             {
-                OnLine(line, receivedAt);
+                _run.Protocol.ReadLine(this, line, receivedAt);
             }
         }
     }
@@ -100,67 +103,78 @@ internal sealed class Receiver
         FailJoins(closed);
     }
 
-    private void OnLine(ReadOnlySpan<byte> line, long receivedAt)
+    /// <summary>
+    /// One of this run's messages, counted once per receiver: in order or not, and how late when sent inside the
+    /// window. <paramref name="id"/> is the server's id, when its protocol gives one (it must grow).
+    /// </summary>
+    public void OnRunMessage(int sender, long seq, long sentTimestamp, MessageId? id, long receivedAt)
     {
-        var scanned = ServerLineScanner.Scan(line, _run.Marker);
-        switch (scanned.Kind)
+        if (!SeqSet.IsValid(seq) || !TrySlot(sender, out var k, out var slot))
         {
-            case ServerLineKind.Message when _historyToSkip > 0:
-                if (--_historyToSkip == 0)
-                {
-                    CompleteJoin(_joining);
-                }
-
-                break;
-            case ServerLineKind.Message when scanned.IsThisRun:
-                OnRunMessage(scanned, receivedAt);
-                break;
-            case ServerLineKind.Ack:
-                Sender?.OnAck(scanned.CidSeq);
-                break;
-            case ServerLineKind.Error:
-                OnError(scanned);
-                break;
-            case ServerLineKind.Welcome:
-                _welcomed.TrySetResult();
-                break;
-            case ServerLineKind.Joined when JoinIndex(scanned.Cid) is var k && k >= 0:
-                _joining = k;
-                _historyToSkip = scanned.History;
-                if (_historyToSkip == 0)
-                {
-                    CompleteJoin(k);
-                }
-
-                break;
-            case ServerLineKind.Malformed:
-                _run.Errors.Add("malformed_frame", $"connection {Index}: {Encoding.UTF8.GetString(line[..Math.Min(line.Length, 200)])}");
-                break;
-        }
-    }
-
-    private void OnRunMessage(in ServerLine message, long receivedAt)
-    {
-        if (!SeqSet.IsValid(message.Seq) || !TrySlot(message.Sender, out var k, out var slot))
-        {
-            _run.Errors.Add("malformed_frame", $"connection {Index}: sender {message.Sender} (not in its rooms), seq {message.Seq}");
+            _run.Errors.Add("malformed_frame", $"connection {Index}: sender {sender} (not in its rooms), seq {seq}");
             return;
         }
 
         var tracker = _bySender[k][slot] ??= new SequenceTracker();
-        if (tracker.Add(message.Seq) == SequenceOutcome.Duplicate)
+        if (tracker.Add(seq) == SequenceOutcome.Duplicate)
         {
             return;
         }
 
-        _orders[k].Add(message.Id);
+        if (id is { } serverId)
+        {
+            _orders[k].Add(serverId);
+        }
+        else
+        {
+            _orders[k].AddUnnumbered(sender, seq);
+        }
+
         Volatile.Write(ref _received, _received + 1);
-        if (_run.Window.Contains(message.SentTimestamp))
+        if (_run.Window.Contains(sentTimestamp))
         {
             Volatile.Write(ref _measured, _measured + 1);
-            _run.Latency.Record(message.SentTimestamp, receivedAt);
+            _run.Latency.Record(sentTimestamp, receivedAt);
         }
     }
+
+    /// <summary>A stored message after a <c>joined</c>: true when it was one (and is not counted).</summary>
+    public bool SkipHistory()
+    {
+        if (_historyToSkip == 0)
+        {
+            return false;
+        }
+
+        if (--_historyToSkip == 0)
+        {
+            CompleteJoin(_joining);
+        }
+
+        return true;
+    }
+
+    public void OnWelcome() => _welcomed.TrySetResult();
+
+    /// <summary>The answer to one of this connection's joins (<paramref name="cid"/> <c>j&lt;k&gt;</c>): done once its history has gone by.</summary>
+    public void OnJoined(ReadOnlySpan<byte> cid, int history)
+    {
+        var k = JoinIndex(cid);
+        if (k < 0)
+        {
+            return;
+        }
+
+        _joining = k;
+        _historyToSkip = history;
+        if (_historyToSkip == 0)
+        {
+            CompleteJoin(k);
+        }
+    }
+
+    public void OnMalformed(ReadOnlySpan<byte> line) =>
+        _run.Errors.Add("malformed_frame", $"connection {Index}: {Encoding.UTF8.GetString(line[..Math.Min(line.Length, 200)])}");
 
     /// <summary>Where a sender's messages are counted here: its room's place k among this connection's rooms, and its slot there.</summary>
     private bool TrySlot(int sender, out int k, out int slot)
@@ -193,17 +207,18 @@ internal sealed class Receiver
     private int JoinIndex(ReadOnlySpan<byte> cid) =>
         cid.Length > 1 && cid[0] == (byte)JoinCidPrefix && Digits.TryParse(cid[1..], out var k) && k < _joins.Length ? (int)k : -1;
 
-    private void OnError(in ServerLine error)
+    /// <summary>An error frame: it fails the join it answers, or rejects the send it answers (<paramref name="cidSeq"/>, else -1).</summary>
+    public void OnError(ReadOnlySpan<byte> errorCode, ReadOnlySpan<byte> cid, long cidSeq)
     {
-        var code = Encoding.UTF8.GetString(error.Code);
-        _run.Errors.Add($"error:{code}", $"connection {Index}: error {code} for cid '{Encoding.UTF8.GetString(error.Cid)}'");
-        if (JoinIndex(error.Cid) >= 0)
+        var code = Encoding.UTF8.GetString(errorCode);
+        _run.Errors.Add($"error:{code}", $"connection {Index}: error {code} for cid '{Encoding.UTF8.GetString(cid)}'");
+        if (JoinIndex(cid) >= 0)
         {
             FailJoins(new InvalidOperationException($"connection {Index}: the join was refused: {code}"));
         }
-        else if (error.CidSeq > 0)
+        else if (cidSeq > 0)
         {
-            Sender?.OnRejected(error.CidSeq, rateLimited: code == "rate_limited");
+            Sender?.OnRejected(cidSeq, rateLimited: code == "rate_limited");
         }
     }
 }

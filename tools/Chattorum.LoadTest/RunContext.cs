@@ -4,11 +4,14 @@ using System.Diagnostics;
 namespace Chattorum.LoadTest;
 
 /// <summary>What every connection of one run shares.</summary>
-internal sealed class RunContext(string runId, RoomLayout layout) : IDisposable
+/// <param name="protocol">How to talk to the server (<c>--protocol</c>); Chattorum's when not given.</param>
+internal sealed class RunContext(string runId, RoomLayout layout, IWireProtocol? protocol = null) : IDisposable
 {
     public string RunId { get; } = runId;
 
     public RoomLayout Layout { get; } = layout;
+
+    public IWireProtocol Protocol { get; } = protocol ?? ChattorumProtocol.Instance;
 
     /// <summary><c>#&lt;runid&gt;:</c>, the start of every text this run sends.</summary>
     public byte[] Marker { get; } = MessageText.RunMarker(runId);

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.WebSockets;
-using System.Text;
 
 namespace Chattorum.LoadTest;
 
@@ -12,9 +10,7 @@ namespace Chattorum.LoadTest;
 internal sealed class Sender
 {
     private readonly RunContext _run;
-    private readonly int _size;
-    private readonly byte[] _frame;
-    private readonly int _textStart;
+    private readonly SendFrame _frame;
     private readonly double? _rate;
     private readonly SemaphoreSlim? _window;
     private long _seq;
@@ -28,11 +24,7 @@ internal sealed class Sender
         Index = index;
         Room = room;
         _run = run;
-        _size = size;
-        var prefix = Encoding.UTF8.GetBytes("{\"type\":\"send\",\"room\":\"" + roomName + "\",\"text\":\"");
-        _textStart = prefix.Length;
-        _frame = new byte[prefix.Length + MessageText.MaxLength(run.Marker, size) + 40];
-        prefix.CopyTo(_frame, 0);
+        _frame = run.Protocol.CreateSendFrame(roomName, run.Marker, size);
         _rate = rate;
         _window = rate is null ? new SemaphoreSlim(inFlightLimit) : null;
     }
@@ -41,7 +33,10 @@ internal sealed class Sender
 
     public int Room { get; }
 
-    /// <summary>Sequence numbers the server acknowledged (stored): every receiver in the room must get them.</summary>
+    /// <summary>
+    /// Sequence numbers the server acknowledged (stored; with gorilla, echoed back to the sender): every receiver in
+    /// the room must get them.
+    /// </summary>
     public SeqSet Acked { get; } = new();
 
     public long Sent => Volatile.Read(ref _seq);
@@ -119,27 +114,17 @@ internal sealed class Sender
     {
         var seq = _seq + 1;
         var now = Clock.Now;
-        var length = _textStart + MessageText.Write(_frame.AsSpan(_textStart), _run.Marker, Index, seq, now, _size);
-        length += Append("\",\"cid\":\""u8, length);
-        length += seq.TryFormat(_frame.AsSpan(length), out var written, provider: CultureInfo.InvariantCulture) ? written : 0;
-        length += Append("\"}"u8, length);
-
+        var frame = _frame.Write(Index, seq, now);
         Volatile.Write(ref _seq, seq);
         if (_run.Window.Contains(now))
         {
             Volatile.Write(ref _sentInWindow, _sentInWindow + 1);
         }
 
-        return send(_frame.AsMemory(0, length));
+        return send(frame);
     }
 
-    private int Append(ReadOnlySpan<byte> bytes, int at)
-    {
-        bytes.CopyTo(_frame.AsSpan(at));
-        return bytes.Length;
-    }
-
-    /// <summary>Called from the connection's receive loop.</summary>
+    /// <summary>Called from the connection's receive loop: an ack, or with gorilla the sender's own message back.</summary>
     public void OnAck(long seq)
     {
         if (!SeqSet.IsValid(seq) || seq > Sent)

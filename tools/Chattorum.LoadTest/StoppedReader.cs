@@ -12,7 +12,8 @@ namespace Chattorum.LoadTest;
 /// buffer, it joins its rooms like the other connections, reads for <see cref="ReadSeconds"/> after its last join,
 /// then never reads again. It then watches its own TCP connection (the kernel's state of the socket, as
 /// <c>ss</c> shows it) for the server ending it, which a node must do within <see cref="DropLimitSeconds"/>.
-/// It is no receiver: what it got is not counted.
+/// It is no receiver: what it got is not counted. With a protocol that has no joins (gorilla), it is in the room
+/// once the upgrade is answered, and reads for <see cref="ReadSeconds"/> from then.
 /// </summary>
 internal sealed class StoppedReader : IDisposable
 {
@@ -37,14 +38,16 @@ internal sealed class StoppedReader : IDisposable
     private const byte TcpEstablished = 1;
 
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = ReceiveBufferBytes, NoDelay = true };
+    private readonly IWireProtocol _protocol;
     private readonly TaskCompletionSource<long> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebSocket? _webSocket;
     private Task _watching = Task.CompletedTask;
     private long _endedAt = -1;
     private long _bytesRead;
 
-    public StoppedReader(int index, IReadOnlyList<int> rooms, Uri node)
+    public StoppedReader(IWireProtocol protocol, int index, IReadOnlyList<int> rooms, Uri node)
     {
+        _protocol = protocol;
         Index = index;
         Rooms = rooms;
         Node = node;
@@ -72,10 +75,10 @@ internal sealed class StoppedReader : IDisposable
 
     /// <summary>
     /// Connects (a raw socket whose receive buffer is set before the connect, with the WebSocket upgrade written
-    /// here), joins every room, waiting for each <c>joined</c>, and returns; it goes on reading for
-    /// <see cref="ReadSeconds"/> in the background, then stops and starts watching its connection.
+    /// here), joins every room when the protocol has joins, waiting for each <c>joined</c>, and returns; it goes on
+    /// reading for <see cref="ReadSeconds"/> in the background, then stops and starts watching its connection.
     /// </summary>
-    public async Task OpenAsync(string token, Func<int, string> roomName, CancellationToken cancellationToken)
+    public async Task OpenAsync(string? token, Func<int, string> roomName, CancellationToken cancellationToken)
     {
         var host = Node.DnsSafeHost;
         var address = IPAddress.TryParse(host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(host, AddressFamily.InterNetwork, cancellationToken).ConfigureAwait(false))[0];
@@ -86,16 +89,25 @@ internal sealed class StoppedReader : IDisposable
         _webSocket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
 
         var buffer = new byte[16 * 1024];
+        if (_protocol.JoinsRooms)
+        {
+            await JoinAsync(buffer, roomName, cancellationToken).ConfigureAwait(false);
+        }
+
+        _watching = ReadThenStopAsync(buffer);
+    }
+
+    /// <summary>Chattorum's joins, on the raw WebSocket: <c>welcome</c>, then each room's <c>join</c> and its <c>joined</c>.</summary>
+    private async Task JoinAsync(byte[] buffer, Func<int, string> roomName, CancellationToken cancellationToken)
+    {
         await ReadUntilAsync(buffer, ServerLineKind.Welcome, cid: null, cancellationToken).ConfigureAwait(false);
         for (var k = 0; k < Rooms.Count; k++)
         {
             var cid = Receiver.JoinCid(k);
-            var join = Encoding.UTF8.GetBytes($$"""{"type":"join","room":"{{roomName(Rooms[k])}}","cid":"{{cid}}"}""");
-            await _webSocket.SendAsync(join, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            var join = ChattorumProtocol.JoinFrame(roomName(Rooms[k]), cid);
+            await _webSocket!.SendAsync(join, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
             await ReadUntilAsync(buffer, ServerLineKind.Joined, cid, cancellationToken).ConfigureAwait(false);
         }
-
-        _watching = ReadThenStopAsync(buffer);
     }
 
     /// <summary>
@@ -226,11 +238,12 @@ internal sealed class StoppedReader : IDisposable
         return false;
     }
 
-    private async Task UpgradeAsync(NetworkStream stream, string token, CancellationToken cancellationToken)
+    private async Task UpgradeAsync(NetworkStream stream, string? token, CancellationToken cancellationToken)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var headers = string.Concat(_protocol.UpgradeHeaders(token).Select(h => $"{h.Key}: {h.Value}\r\n"));
         var request = string.Create(CultureInfo.InvariantCulture,
-            $"GET /ws HTTP/1.1\r\nHost: {Node.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n");
+            $"GET /ws HTTP/1.1\r\nHost: {Node.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n");
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), cancellationToken).ConfigureAwait(false);
 
         // Byte by byte up to the blank line, so that nothing of the first WebSocket frame is read here.

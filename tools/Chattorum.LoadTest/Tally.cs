@@ -112,6 +112,7 @@ internal static class Tally
         return new LoadReport
         {
             Scenario = options.Scenario,
+            Protocol = options.Protocol.Name,
             Idle = options.Idle,
             IdleCost = options.IdleCost,
             RunId = run.RunId,
@@ -121,8 +122,8 @@ internal static class Tally
             Rooms = options.Rooms,
             RoomsPerConnection = options.RoomsPerConnection,
             Senders = options.Holds ? 0 : options.Senders,
-            Users = options.UserCount,
-            MintedTokens = options.SigningKey is not null,
+            Users = options.Protocol.Authenticates ? options.UserCount : 0,
+            MintedTokens = options.Protocol.Authenticates && options.SigningKey is not null,
             Rate = options.Holds ? 0 : options.Rate ?? 0,
             InFlightLimit = options.Rate is null && !options.Holds ? options.InFlight : 0,
             DurationSeconds = options.DurationSeconds,

@@ -17,6 +17,7 @@ public class LoadOptionsParserTests
         Assert.Empty(options.Pids);
         Assert.False(options.Idle || options.JsonOnly || options.Help);
         Assert.Equal("fixed-rate", options.Scenario);
+        Assert.Same(ChattorumProtocol.Instance, options.Protocol);
     }
 
     [Fact]
@@ -77,6 +78,41 @@ public class LoadOptionsParserTests
     [InlineData("--pids 0", "--pids must be process ids separated by commas, not '0'")]
     public void Bad_command_lines_say_what_is_wrong(string commandLine, string error) =>
         Assert.Equal(error, Assert.Throws<ArgumentException>(() => Parse(commandLine)).Message);
+
+    [Theory]
+    [InlineData("", "chattorum")]
+    [InlineData("--protocol chattorum", "chattorum")]
+    [InlineData("--protocol gorilla", "gorilla")]
+    [InlineData("--protocol gorilla --protocol chattorum", "chattorum")] // the last one given
+    [InlineData("--protocol gorilla --rooms 1 --rooms-per-connection 1 --size 512", "gorilla")]
+    [InlineData("--protocol gorilla --connections 5 --users 10", "gorilla")] // no users: --users is ignored
+    [InlineData("--protocol gorilla --signing-key 0123456789abcdef0123456789abcdef", "gorilla")]
+    [InlineData("--protocol gorilla --stopped-readers 1 --rate max", "gorilla")]
+    [InlineData("--protocol gorilla --idle --connections 5000", "gorilla")]
+    [InlineData("--rooms 3 --size 2000", "chattorum")]
+    public void Protocols(string commandLine, string protocol) => Assert.Equal(protocol, Parse(commandLine).Protocol.Name);
+
+    [Theory]
+    [InlineData("--protocol", "--protocol needs a value")]
+    [InlineData("--protocol Gorilla", "--protocol must be chattorum or gorilla, not 'Gorilla'")]
+    [InlineData("--protocol ws", "--protocol must be chattorum or gorilla, not 'ws'")]
+    [InlineData("--protocol gorilla --rooms 2", "--protocol gorilla has one room, which every client is in: --rooms must be at most 1, not 2")]
+    [InlineData("--rooms 5 --protocol gorilla", "--protocol gorilla has one room, which every client is in: --rooms must be at most 1, not 5")]
+    [InlineData("--protocol gorilla --rooms-per-connection 2", "--protocol gorilla has one room, which every client is in: --rooms-per-connection must be at most 1, not 2")]
+    [InlineData("--protocol gorilla --rooms 2 --rooms-per-connection 2", "--protocol gorilla has one room, which every client is in: --rooms must be at most 1, not 2")]
+    [InlineData("--protocol gorilla --size 513", "--protocol gorilla closes a connection that sends a message over 512 bytes: --size must be at most 512, not 513")]
+    [InlineData("--size 2000 --protocol gorilla", "--protocol gorilla closes a connection that sends a message over 512 bytes: --size must be at most 512, not 2000")]
+    [InlineData("--connections 5 --users 10", "--users (10) cannot be more than --connections (5)")]
+    public void Protocol_mistakes(string commandLine, string error) =>
+        Assert.Equal(error, Assert.Throws<ArgumentException>(() => Parse(commandLine)).Message);
+
+    [Fact]
+    public async Task The_usage_names_the_protocols()
+    {
+        using var output = new StringWriter();
+        Assert.Equal(0, await LoadCommand.RunAsync(["--help"], output, TextWriter.Null));
+        Assert.Contains("--protocol P       the server's protocol: chattorum (default), or gorilla", output.ToString(), StringComparison.Ordinal);
+    }
 
     [Theory]
     [InlineData("--connections x", 2, "--connections must be a whole number")]
