@@ -6,7 +6,7 @@
 #   scripts/bench.sh SCENARIO [more load tool options...]
 #   scripts/bench.sh compare SCENARIO|all [more load tool options...]
 #
-# SCENARIO: fanout | saturation | single | idle | idle-500 | idle-4000 | idle-500-3rooms | idle-4000-3rooms |
+# SCENARIO: fanout | saturation | single | idle | idle-one-room | idle-500 | idle-4000 | idle-500-3rooms | idle-4000-3rooms |
 #           many-rooms | two-nodes-fanout | two-nodes-saturation | smoke
 # Options after the scenario go to the load tool and override its defaults (e.g. --duration 60).
 # The tool gets the nodes' signing key (it makes its users' tokens instead of signing them up) and the Redis
@@ -57,8 +57,8 @@ anchor_dir="${BENCH_ANCHOR_DIR:-${TMPDIR:-/tmp}/chattorum-anchors/gorilla-chat}"
 anchor_build="${CHATTORUM_ANCHORS:-$repo/../shared/anchors}/gorilla/build.sh"
 
 usage() {
-    echo "usage: scripts/bench.sh fanout|saturation|single|idle|idle-500|idle-4000|idle-500-3rooms|idle-4000-3rooms|many-rooms|two-nodes-fanout|two-nodes-saturation|smoke [load tool options...]" >&2
-    echo "       scripts/bench.sh compare saturation|fanout|single|idle|all [load tool options...]" >&2
+    echo "usage: scripts/bench.sh fanout|saturation|single|idle|idle-one-room|idle-500|idle-4000|idle-500-3rooms|idle-4000-3rooms|many-rooms|two-nodes-fanout|two-nodes-saturation|smoke [load tool options...]" >&2
+    echo "       scripts/bench.sh compare saturation|fanout|single|idle|idle-one-room|all [load tool options...]" >&2
     exit 2
 }
 
@@ -77,8 +77,11 @@ scenario_options() {
         saturation) nodes=1; tool=(--connections 200 --rooms 1 --senders 10 --rate max --in-flight 16 --stopped-readers 1) ;;
         single) nodes=1; tool=(--connections 1 --rooms 1 --senders 1 --rate 20); common=(--size 100 --warmup 30 --duration 15) ;;
         # 5,000 connections of distinct users (tokens made by the tool, so no sign-ups), as the Go hub's 5,000
-        # clients are 5,000 distinct peers.
-        idle) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 5000); common=(--warmup 5 --duration 10) ;;
+        # clients are 5,000 distinct peers, in rooms of 5 (the Go hub has one room: compare runs it with that).
+        # idle-one-room puts the 5,000 users in one room: every join is a presence change for every member before it
+        # (12.5 million presence frames, and a member list of up to 5,000 names per join), the worst case of presence.
+        idle) nodes=1; tool=(--idle --connections 5000 --rooms 1000 --users 5000); common=(--warmup 5 --duration 10) ;;
+        idle-one-room) nodes=1; tool=(--idle --connections 5000 --rooms 1 --users 5000); common=(--warmup 5 --duration 10) ;;
         # What idle connections cost: distinct users in rooms of 5, each in 1 or 3 rooms; 10 s to settle after the
         # last join (presence, first heartbeats), then 30 s measured (ten presence heartbeats and room resyncs).
         idle-500) nodes=1; tool=(--idle-cost --connections 500 --users 500 --rooms 100); common=(--warmup 120 --duration 30) ;;
@@ -105,7 +108,7 @@ if [ "$mode" = compare ]; then
     shift || true
     case "$target" in
         all) compare_list=("${compare_scenarios[@]}") ;;
-        saturation | fanout | single | idle) compare_list=("$target") ;;
+        saturation | fanout | single | idle | idle-one-room) compare_list=("$target") ;;
         *) usage ;;
     esac
 else
@@ -331,7 +334,8 @@ run_gorilla() {
     new_work
     start_gorilla
     echo "bench.sh: $label: gorilla-chat [$gorilla_url] (pid $gorilla_pid) on CPU $server_cpus; load tool on CPU $tool_cpus; open files $(ulimit -n)" >&2
-    run_tool --protocol gorilla --url "$gorilla_url" --pids "$gorilla_pid" --scenario "$label" "${common[@]}" "${tool[@]}" "$@"
+    # The Go hub has one room: every connection is in it, whatever rooms the scenario spreads Chattorum's over.
+    run_tool --protocol gorilla --url "$gorilla_url" --pids "$gorilla_pid" --scenario "$label" "${common[@]}" "${tool[@]}" "$@" --rooms 1
     stop_servers
 }
 
