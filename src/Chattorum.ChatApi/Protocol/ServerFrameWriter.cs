@@ -27,6 +27,7 @@ public sealed class ServerFrameWriter
     {
         var json = Begin();
         json.WriteString("type"u8, "welcome"u8);
+        json.WriteNumber("protocol"u8, ProtocolVersion.Current);
         json.WriteString("user"u8, user);
         json.WriteStartObject("limits"u8);
         json.WriteNumber("maxFrameBytes"u8, ChatLimits.MaxFrameBytes);

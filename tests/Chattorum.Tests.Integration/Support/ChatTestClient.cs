@@ -55,6 +55,7 @@ public sealed class ChatTestClient : IAsyncDisposable
         var client = new ChatTestClient(socket, name, read: true);
         var welcome = await client.NextAsync();
         Assert.Equal("welcome", welcome.GetProperty("type").GetString());
+        Assert.Equal(Chattorum.ChatApi.Protocol.ProtocolVersion.Current, welcome.GetProperty("protocol").GetInt32());
         Assert.Equal(name, welcome.GetProperty("user").GetString());
         return client;
     }
