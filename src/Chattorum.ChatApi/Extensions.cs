@@ -30,6 +30,7 @@ public static class Extensions
         });
 
         var services = builder.Services;
+        services.AddCors();
         services.AddOptions<ChatOptions>()
             .Bind(builder.Configuration.GetSection(ChatOptions.Section))
             .Validate(options => options.RatePerSecond > 0 && options.RateBurst >= 1, "Chat:RatePerSecond must be above 0 and Chat:RateBurst at least 1")
@@ -111,6 +112,9 @@ public static class Extensions
         // The web page (wwwroot: index.html, app.js, style.css) at "/".
         app.UseDefaultFiles();
         app.UseStaticFiles();
+
+        // CORS for the sign-up and sign-in API, for pages on Chat:AllowedOrigins (AuthCors).
+        app.UseCors();
         app.MapAuth();
 
         var connections = app.Services.GetRequiredService<ChatConnections>();

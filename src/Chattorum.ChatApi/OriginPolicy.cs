@@ -28,6 +28,12 @@ public sealed class OriginPolicy(IOptions<ChatOptions> options)
             return true;
         }
 
+        return IsConfigured(origin);
+    }
+
+    /// <summary>True when <paramref name="origin"/> is one of <c>Chat:AllowedOrigins</c> (the same rule for <c>/ws</c> and for CORS on the API).</summary>
+    public bool IsConfigured(string origin)
+    {
         foreach (var allowed in options.Value.AllowedOrigins)
         {
             if (string.Equals(allowed.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase))

@@ -24,7 +24,8 @@ public static class AuthEndpoints
 
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder routes)
     {
-        var auth = routes.MapGroup("/api/auth");
+        var origins = routes.ServiceProvider.GetRequiredService<OriginPolicy>();
+        var auth = routes.MapGroup("/api/auth").RequireCors(policy => AuthCors.Configure(policy, origins));
         auth.MapPost("/register", RegisterAsync).AddEndpointFilter(StoreUnavailable);
         auth.MapPost("/login", LoginAsync).AddEndpointFilter(StoreUnavailable);
         return routes;
