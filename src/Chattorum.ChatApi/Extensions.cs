@@ -31,6 +31,14 @@ public static class Extensions
 
         var services = builder.Services;
         services.AddCors();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            // The same document wherever a node runs (it is committed: docs/openapi.json): no server address in it.
+            document.Info.Title = "Chattorum HTTP API";
+            document.Info.Description = "Accounts and tokens. The chat itself is the WebSocket at /ws: docs/protocol.md.";
+            document.Servers?.Clear();
+            return Task.CompletedTask;
+        }));
         services.AddOptions<ChatOptions>()
             .Bind(builder.Configuration.GetSection(ChatOptions.Section))
             .Validate(options => options.RatePerSecond > 0 && options.RateBurst >= 1, "Chat:RatePerSecond must be above 0 and Chat:RateBurst at least 1")
@@ -116,6 +124,12 @@ public static class Extensions
         // CORS for the sign-up and sign-in API, for pages on Chat:AllowedOrigins (AuthCors).
         app.UseCors();
         app.MapAuth();
+
+        // The HTTP API's contract (docs/openapi.json, kept in sync by a test), served in development only.
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapOpenApi();
+        }
 
         var connections = app.Services.GetRequiredService<ChatConnections>();
         app.Lifetime.ApplicationStopping.Register(() => connections.CloseAll("server shutting down"));

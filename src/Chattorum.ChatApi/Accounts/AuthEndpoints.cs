@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Chattorum.ChatApi.Protocol;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Chattorum.ChatApi.Accounts;
 
@@ -26,9 +28,42 @@ public static class AuthEndpoints
     {
         var origins = routes.ServiceProvider.GetRequiredService<OriginPolicy>();
         var auth = routes.MapGroup("/api/auth").RequireCors(policy => AuthCors.Configure(policy, origins));
-        auth.MapPost("/register", RegisterAsync).AddEndpointFilter(StoreUnavailable);
-        auth.MapPost("/login", LoginAsync).AddEndpointFilter(StoreUnavailable);
+        auth.WithTags("Accounts");
+
+        // The handlers read the body themselves (to answer every malformed one with a JSON error): the contract is
+        // declared here, for the OpenAPI document (docs/openapi.json). Not with Accepts<T>(): routing would then
+        // answer another content type with 415 before the handler could give its JSON 400.
+        auth.MapPost("/register", RegisterAsync).AddEndpointFilter(StoreUnavailable)
+            .WithName("Register")
+            .WithSummary("Creates an account and returns a token for it")
+            .AddOpenApiOperationTransformer(CredentialsBody)
+            .Produces<TokenResponse>(StatusCodes.Status201Created)
+            .Produces<AuthError>(StatusCodes.Status400BadRequest)
+            .Produces<AuthError>(StatusCodes.Status409Conflict)
+            .Produces<AuthError>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<AuthError>(StatusCodes.Status503ServiceUnavailable);
+        auth.MapPost("/login", LoginAsync).AddEndpointFilter(StoreUnavailable)
+            .WithName("Login")
+            .WithSummary("Checks a name and password and returns a token")
+            .AddOpenApiOperationTransformer(CredentialsBody)
+            .Produces<TokenResponse>(StatusCodes.Status200OK)
+            .Produces<AuthError>(StatusCodes.Status400BadRequest)
+            .Produces<AuthError>(StatusCodes.Status401Unauthorized)
+            .Produces<AuthError>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<AuthError>(StatusCodes.Status429TooManyRequests)
+            .Produces<AuthError>(StatusCodes.Status503ServiceUnavailable);
         return routes;
+    }
+
+    /// <summary>The request body both endpoints read: <see cref="Credentials"/> as JSON.</summary>
+    private static async Task CredentialsBody(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var schema = await context.GetOrCreateSchemaAsync(typeof(Credentials), cancellationToken: cancellationToken).ConfigureAwait(false);
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+        };
     }
 
     /// <summary>Redis away: a clear 503 the client can retry, not a 500.</summary>
