@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Chattorum.Messaging;
 
 namespace Chattorum.Tests.Integration.Support;
@@ -14,7 +11,6 @@ namespace Chattorum.Tests.Integration.Support;
 /// </summary>
 public sealed class RabbitMqServer : IAsyncDisposable
 {
-    private const string Binary = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly string _folder = Directory.CreateTempSubdirectory("chattorum-rabbitmq-").FullName;
     private readonly string _nodeName = $"chattorum-test-{Environment.ProcessId}-{Random.Shared.Next(100_000, 999_999)}@localhost";
@@ -61,75 +57,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     public Task StartAgainAsync() => LaunchAsync();
 
+    /// <summary>Starts the node (its files written by <see cref="RabbitMqLauncher"/>, as the cluster's nodes are) and waits until it answers AMQP.</summary>
     private async Task LaunchAsync()
     {
-        if (!File.Exists(Binary))
-        {
-            throw new InvalidOperationException($"{Binary} is missing; install it with 'apt-get install rabbitmq-server'");
-        }
-
-        var config = Path.Combine(_folder, "rabbitmq.conf");
         var definitions = Path.Combine(_folder, "definitions.json");
         await File.WriteAllTextAsync(definitions, TestBrokerUsers.Definitions());
-        await File.WriteAllTextAsync(config,
-            "log.console = true\nlog.console.level = warning\nlog.file = false\nlog.connection.level = error\n" +
-            $"load_definitions = {definitions}\n");
-        await File.WriteAllTextAsync(Path.Combine(_folder, "enabled_plugins"), "[].\n");
-        await File.WriteAllTextAsync(Path.Combine(_folder, "rabbitmq-env.conf"), string.Empty);
-
-        var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        var env = start.Environment;
-        env["HOME"] = _folder;
-        env["RABBITMQ_NODENAME"] = _nodeName;
-        env["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
-        env["RABBITMQ_NODE_PORT"] = Port.ToString(CultureInfo.InvariantCulture);
-        env["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(CultureInfo.InvariantCulture);
-        env["RABBITMQ_MNESIA_BASE"] = Path.Combine(_folder, "mnesia");
-        env["RABBITMQ_LOG_BASE"] = Path.Combine(_folder, "log");
-        env["RABBITMQ_LOGS"] = "-";
-        env["RABBITMQ_PID_FILE"] = Path.Combine(_folder, "rabbitmq.pid");
-        env["RABBITMQ_CONFIG_FILE"] = config;
-        env["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(_folder, "advanced.config");
-        env["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(_folder, "rabbitmq-env.conf");
-        env["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_folder, "enabled_plugins");
-        env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
-        env["ERL_EPMD_ADDRESS"] = "127.0.0.1";
-
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (!await AnswersAmqpAsync())
-        {
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"RabbitMQ on port {Port} did not start (exited: {_process.HasExited})");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    /// <summary>Sends the AMQP 0-9-1 protocol header; a broker that is up answers with a method frame.</summary>
-    private async Task<bool> AnswersAmqpAsync()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, Port);
-            var stream = client.GetStream();
-            await stream.WriteAsync("AMQP\0\0\u0009\u0001"u8.ToArray());
-            var buffer = new byte[1];
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            return await stream.ReadAsync(buffer, timeout.Token) == 1 && buffer[0] == 1;
-        }
-        catch (Exception exception) when (exception is SocketException or IOException or OperationCanceledException)
-        {
-            return false;
-        }
+        _process = RabbitMqLauncher.Spawn(_folder, _nodeName, Port, _distributionPort, $"{RabbitMqLauncher.QuietLogging}load_definitions = {definitions}\n");
+        await RabbitMqLauncher.WaitAnsweringAsync(_process, Port, StartTimeout);
     }
 
     public async ValueTask DisposeAsync()
