@@ -260,28 +260,32 @@ public sealed class FakeQuoteServer : IAsyncDisposable
         var path = context.Request.Path.Value ?? string.Empty;
         if (path is "/q/l/" or "/q/l")
         {
+            // The behaviour in force when the request arrived answers it: a test woken by the count (Record) that
+            // switches the behaviour changes the next request, not this one.
+            var behaviour = Stooq.Behaviour;
             Stooq.Record(context.Request.QueryString.Value ?? string.Empty);
-            return AnswerStooqAsync(context);
+            return AnswerStooqAsync(context, behaviour);
         }
 
         if (path == "/query")
         {
+            var behaviour = AlphaVantage.Behaviour;
             AlphaVantage.Record(context.Request.QueryString.Value ?? string.Empty);
-            return AnswerAlphaVantageAsync(context);
+            return AnswerAlphaVantageAsync(context, behaviour);
         }
 
         context.Response.StatusCode = StatusCodes.Status404NotFound;
         return Task.CompletedTask;
     }
 
-    private async Task AnswerStooqAsync(HttpContext context)
+    private async Task AnswerStooqAsync(HttpContext context, QuoteBehaviour behaviour)
     {
         var symbol = context.Request.Query["s"].ToString().ToUpperInvariant();
         var row = _prices.TryGetValue(symbol, out var price)
             ? string.Create(CultureInfo.InvariantCulture, $"{symbol},2026-11-27,22:00:09,{price},{price},{price},{price},51234567")
             : $"{symbol},N/D,N/D,N/D,N/D,N/D,N/D,N/D";
         var csv = $"Symbol,Date,Time,Open,High,Low,Close,Volume\r\n{row}\r\n";
-        switch (Stooq.Behaviour)
+        switch (behaviour)
         {
             case QuoteBehaviour.Quote:
                 await WriteAsync(context, "text/csv", csv);
@@ -306,12 +310,12 @@ public sealed class FakeQuoteServer : IAsyncDisposable
 
                 break;
             default:
-                await AnswerCommonAsync(context, Stooq);
+                await AnswerCommonAsync(context, Stooq, behaviour);
                 break;
         }
     }
 
-    private async Task AnswerAlphaVantageAsync(HttpContext context)
+    private async Task AnswerAlphaVantageAsync(HttpContext context, QuoteBehaviour behaviour)
     {
         var ticker = context.Request.Query["symbol"].ToString().ToUpperInvariant();
         var quote = _prices.TryGetValue(ticker + ".US", out var price)
@@ -324,7 +328,7 @@ public sealed class FakeQuoteServer : IAsyncDisposable
             return;
         }
 
-        switch (AlphaVantage.Behaviour)
+        switch (behaviour)
         {
             case QuoteBehaviour.Quote:
                 await WriteAsync(context, "application/json", quote);
@@ -350,14 +354,13 @@ public sealed class FakeQuoteServer : IAsyncDisposable
 
                 break;
             default:
-                await AnswerCommonAsync(context, AlphaVantage);
+                await AnswerCommonAsync(context, AlphaVantage, behaviour);
                 break;
         }
     }
 
-    private static async Task AnswerCommonAsync(HttpContext context, FakeQuoteEndpoint endpoint)
+    private static async Task AnswerCommonAsync(HttpContext context, FakeQuoteEndpoint endpoint, QuoteBehaviour behaviour)
     {
-        var behaviour = endpoint.Behaviour;
         switch (behaviour)
         {
             case QuoteBehaviour.Html:
