@@ -74,5 +74,6 @@ public class ContainerRunTests(ContainerConfigFixture fixture, ITestOutputHelper
         }
 
         Assert.Equal(before, app.Snapshot());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(app.Home));
     }
 }
