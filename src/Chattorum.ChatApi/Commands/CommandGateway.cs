@@ -16,7 +16,8 @@ public sealed class CommandGateway(FixedWindowLimiter limiter, CommandPublisher 
     private readonly int _perWindow = options.CommandsPerWindow;
     private readonly TimeSpan _window = TimeSpan.FromMilliseconds(options.CommandWindowMilliseconds);
     private readonly string _tooMany =
-        $"at most {options.CommandsPerWindow} commands every {TimeSpan.FromMilliseconds(options.CommandWindowMilliseconds).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} seconds";
+        $"at most {options.CommandsPerWindow} {(options.CommandsPerWindow == 1 ? "command" : "commands")} every " +
+        $"{TimeSpan.FromMilliseconds(options.CommandWindowMilliseconds).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} seconds";
 
     /// <summary>Submits <paramref name="command"/> of <paramref name="user"/> in <paramref name="room"/>; the answer carries <paramref name="cid"/>.</summary>
     public async Task<byte[]> SubmitAsync(string user, string room, ChatCommand command, string? cid)
