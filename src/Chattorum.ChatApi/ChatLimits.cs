@@ -1,6 +1,9 @@
 namespace Chattorum.ChatApi;
 
-/// <summary>Every limit the chat server enforces, in one place.</summary>
+/// <summary>
+/// Every limit the chat server enforces, in one place: the fixed ones, and the defaults and ranges of those an operator
+/// may set in the <c>Chat</c> section (<see cref="ChatOptions"/>, checked at start-up by <see cref="ChatOptionsValidator"/>).
+/// </summary>
 public static class ChatLimits
 {
     /// <summary>
@@ -85,6 +88,12 @@ public static class ChatLimits
     /// </summary>
     public static readonly TimeSpan ReplicaAckTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// What <c>Chat:ReplicaAckTimeoutMilliseconds</c> may be: past a minute a sender waits longer for its ack than any
+    /// client does, and the other rooms of the shard with it.
+    /// </summary>
+    public static readonly SettingRange<TimeSpan> ReplicaAckTimeoutRange = new(TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
+
     /// <summary>How long a primary's count of connected replicas (its <c>ROLE</c>) is trusted; read only while sending to it.</summary>
     public static readonly TimeSpan ReplicaCheckInterval = TimeSpan.FromSeconds(5);
 
@@ -144,11 +153,30 @@ public static class ChatLimits
     public const int HubBurst = 64;
 
     public const int MinTextLength = 1;
+
+    /// <summary>
+    /// Default of <c>Chat:MaxTextLength</c>, and its most: <see cref="MaxFrameBytes"/> is sized for a text this long in
+    /// its longest spelling, so a deployment may lower the text limit (a text over it still fits in a frame and is
+    /// answered <c>bad_text</c>) but not raise it.
+    /// </summary>
     public const int MaxTextLength = 2_000;
+
+    /// <summary>What <c>Chat:MaxTextLength</c> may be.</summary>
+    public static readonly SettingRange<int> TextLengthRange = new(MinTextLength, MaxTextLength);
+
     public const int MaxClientIdLength = 64;
+
+    /// <summary>Default of <c>Chat:MaxRoomsPerConnection</c>.</summary>
     public const int MaxRoomsPerConnection = 32;
 
-    /// <summary>Frames a connection may send in a burst, and the steady rate it earns them back at.</summary>
+    /// <summary>
+    /// What <c>Chat:MaxRoomsPerConnection</c> may be. A connection keeps its rooms in a list that every join, leave and
+    /// send scans: smaller than a set and as quick at tens of rooms, not at thousands. Each room also holds a hub and a
+    /// Redis subscription on the node for as long as a member is in it.
+    /// </summary>
+    public static readonly SettingRange<int> RoomsPerConnectionRange = new(1, 256);
+
+    /// <summary>Defaults of <c>Chat:RateBurst</c> and <c>Chat:RatePerSecond</c>: frames a connection may send in a burst, and the steady rate it earns them back at.</summary>
     public const int RateBurst = 20;
     public const double RatePerSecond = 10;
 
@@ -227,21 +255,57 @@ public static class ChatLimits
     /// </summary>
     public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
 
-    /// <summary>Messages a room's stream keeps (approximately: Redis trims in whole blocks), for history and resume.</summary>
+    /// <summary>
+    /// Default of <c>Chat:RoomStreamLength</c>: messages a room's stream keeps (approximately: Redis trims in whole
+    /// blocks, of 100 entries by default), for history and resume.
+    /// </summary>
     public const int RoomStreamLength = 1_000;
 
-    /// <summary>Messages a plain <c>join</c> replays before going live.</summary>
+    /// <summary>
+    /// What <c>Chat:RoomStreamLength</c> may be. A resume replays up to twice the cap (the stream may hold more than it)
+    /// into its client's queue at once, and at most <see cref="SendQueueMaxFrames"/> fit: 10,000 keeps a replay's
+    /// 20,000 frames within it. (The queue's <see cref="SendQueueMaxBytes"/> still bound a replay of long messages.)
+    /// </summary>
+    public static readonly SettingRange<int> RoomStreamLengthRange = new(1, 10_000);
+
+    /// <summary>Default of <c>Chat:JoinHistoryCount</c>: messages a plain <c>join</c> replays before going live.</summary>
     public const int JoinHistoryCount = 50;
 
     /// <summary>
-    /// A node that has not beaten its heartbeat for this long is dead: a survivor sweeps its members out of their
-    /// rooms. With the heartbeat below, a dead node's members are gone within TTL + one beat (13 s; the protocol
-    /// promises about 15).
+    /// What <c>Chat:JoinHistoryCount</c> may be (and at most <c>Chat:RoomStreamLength</c>): 0 joins without history. A
+    /// join queues its whole history to its client at once; 1,000 stay within <see cref="SendQueueSoftCapacity"/>, the
+    /// frames of one queue that count towards the node's backlog.
+    /// </summary>
+    public static readonly SettingRange<int> JoinHistoryCountRange = new(0, 1_000);
+
+    /// <summary>
+    /// Default of <c>Chat:PresenceTtlMilliseconds</c>. A node that has not beaten its heartbeat for this long is dead:
+    /// a survivor sweeps its members out of their rooms. With the heartbeat below, a dead node's members are gone
+    /// within TTL + one beat (13 s; the protocol promises about 15).
     /// </summary>
     public static readonly TimeSpan PresenceTtl = TimeSpan.FromSeconds(10);
 
-    /// <summary>One heartbeat per node (one Redis script), whatever its number of rooms and members.</summary>
+    /// <summary>
+    /// What <c>Chat:PresenceTtlMilliseconds</c> may be. Under a second, a node that pauses (a long garbage collection,
+    /// a Redis failover takes seconds) is taken for dead and its members leave and come back; past ten minutes, a dead
+    /// node's members stay listed that long.
+    /// </summary>
+    public static readonly SettingRange<TimeSpan> PresenceTtlRange = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+
+    /// <summary>Default of <c>Chat:PresenceHeartbeatMilliseconds</c>: one heartbeat per node (one Redis script), whatever its number of rooms and members.</summary>
     public static readonly TimeSpan PresenceHeartbeat = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Heartbeats a node beats within one <see cref="PresenceTtl"/>, at the least: a node whose beat is late by up to
+    /// two periods (a slow Redis, a pause) is not yet taken for dead.
+    /// </summary>
+    public const int PresenceBeatsPerTtl = 3;
+
+    /// <summary>
+    /// What <c>Chat:PresenceHeartbeatMilliseconds</c> may be (and at most a <see cref="PresenceBeatsPerTtl"/>th of the
+    /// TTL). Every beat is a Redis script: ten a second per node is still nothing to Redis.
+    /// </summary>
+    public static readonly SettingRange<TimeSpan> PresenceHeartbeatRange = new(TimeSpan.FromMilliseconds(100), PresenceTtlRange.Max / PresenceBeatsPerTtl);
 
     /// <summary>
     /// How often the node asks its hubs that had traffic whether they went quiet. Costs no Redis command: a
@@ -259,10 +323,24 @@ public static class ChatLimits
     /// <summary>How long a bot reply's request id is remembered, so that a redelivered reply is posted once.</summary>
     public static readonly TimeSpan ReplyDedupeWindow = TimeSpan.FromDays(1);
 
-    /// <summary>Commands one user may start in each window, across all nodes and connections.</summary>
+    /// <summary>Default of <c>Chat:CommandsPerWindow</c>: commands one user may start in each window, across all nodes and connections.</summary>
     public const int CommandsPerWindow = 5;
 
+    /// <summary>
+    /// What <c>Chat:CommandsPerWindow</c> may be: at least one (a deployment without bots leaves
+    /// <c>ConnectionStrings:messaging</c> unset); a thousand a window is past any person, and every command reaches a
+    /// bot, and the stock bot's quote providers.
+    /// </summary>
+    public static readonly SettingRange<int> CommandsPerWindowRange = new(1, 1_000);
+
+    /// <summary>Default of <c>Chat:CommandWindowMilliseconds</c>.</summary>
     public static readonly TimeSpan CommandWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// What <c>Chat:CommandWindowMilliseconds</c> may be: the window is the expiry of a Redis key per user. At least a
+    /// second (the refusal tells the user the window in seconds); at most an hour, the longest a refused user waits.
+    /// </summary>
+    public static readonly SettingRange<TimeSpan> CommandWindowRange = new(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
 
     public const int MaxCommandNameLength = 32;
 }

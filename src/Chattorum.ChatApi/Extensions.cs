@@ -41,11 +41,10 @@ public static class Extensions
         }));
         services.AddOptions<ChatOptions>()
             .Bind(builder.Configuration.GetSection(ChatOptions.Section))
-            .Validate(options => options.RatePerSecond > 0 && options.RateBurst >= 1, "Chat:RatePerSecond must be above 0 and Chat:RateBurst at least 1")
-            .Validate(options => ReplicaAcks.TryParse(options.ReplicaAcks, out _), $"Chat:ReplicaAcks must be '{ReplicaAcks.AutoSetting}' or a number from 0 to {ChatLimits.MaxReplicaAcks}")
-            .Validate(options => options.ReplicaAckTimeoutMilliseconds is > 0 and <= 60_000, "Chat:ReplicaAckTimeoutMilliseconds must be from 1 to 60000")
-            .Validate(options => options.MaxConnections >= 1, "Chat:MaxConnections must be at least 1")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>();
+
+        // Resolved (and validated) once: the node's parts take this one instance and read its values, never IOptions per message.
         services.AddSingleton(provider => provider.GetRequiredService<IOptions<ChatOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ChatMetrics>();

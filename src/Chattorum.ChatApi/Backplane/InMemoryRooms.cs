@@ -9,7 +9,7 @@ namespace Chattorum.ChatApi.Backplane;
 /// one lock, and events are handed to subscribers under it, so every subscriber sees one order (as the Redis
 /// scripts guarantee); subscribers must not block (the hubs only queue).
 /// </summary>
-public sealed class InMemoryRooms(TimeProvider time)
+public sealed class InMemoryRooms(TimeProvider time, int streamLength = ChatLimits.RoomStreamLength)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
@@ -36,7 +36,7 @@ public sealed class InMemoryRooms(TimeProvider time)
             var id = now > state.LastId.Milliseconds ? new StreamId(now, 0) : new StreamId(state.LastId.Milliseconds, state.LastId.Sequence + 1);
             state.LastId = id;
             state.Stream.Add(new Entry(id, user, text, previous));
-            if (state.Stream.Count > ChatLimits.RoomStreamLength)
+            if (state.Stream.Count > streamLength)
             {
                 state.Stream.RemoveAt(0);
             }

@@ -4,13 +4,15 @@ using StackExchange.Redis;
 namespace Chattorum.ChatApi.Backplane;
 
 /// <summary>
-/// The one background Redis task of a node: a heartbeat every <see cref="ChatLimits.PresenceHeartbeat"/> (one script,
+/// The one background Redis task of a node: a heartbeat every <c>Chat:PresenceHeartbeatMilliseconds</c> (one script,
 /// whatever the number of rooms and members), which also names the nodes that stopped beating. A survivor that has
-/// itself been beating for a whole <see cref="ChatLimits.PresenceTtl"/> sweeps such a node's rooms, once (so that a
-/// Redis outage, after which every node looks dead to every other, does not make the nodes sweep each other).
+/// itself been beating for a whole <c>Chat:PresenceTtlMilliseconds</c> sweeps such a node's rooms, once (so that a
+/// Redis outage, after which every node looks dead to every other, does not make the nodes sweep each other). The TTL
+/// is this node's view: the registry keeps each node's last beat, and every node judges the others by its own TTL, so
+/// the nodes of a deployment share the presence settings.
 /// </summary>
 public sealed partial class NodeLiveness(
-    IConnectionMultiplexer redis, RedisPresence presence, ChatNode node, ChatMetrics metrics, TimeProvider time, ILogger<NodeLiveness> logger) : BackgroundService
+    IConnectionMultiplexer redis, RedisPresence presence, ChatNode node, ChatMetrics metrics, ChatOptions options, TimeProvider time, ILogger<NodeLiveness> logger) : BackgroundService
 {
     /// <summary>Dead nodes one heartbeat looks at; more wait for the next beat.</summary>
     private const int DeadNodesPerBeat = 16;
@@ -18,11 +20,14 @@ public sealed partial class NodeLiveness(
     /// <summary>How long a survivor holds a dead node's sweep before another may take it over.</summary>
     private static readonly TimeSpan SweepLease = TimeSpan.FromSeconds(60);
 
+    private readonly TimeSpan _heartbeat = TimeSpan.FromMilliseconds(options.PresenceHeartbeatMilliseconds);
+    private readonly TimeSpan _ttl = TimeSpan.FromMilliseconds(options.PresenceTtlMilliseconds);
+
     private long? _healthySince;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(ChatLimits.PresenceHeartbeat, time);
+        using var timer = new PeriodicTimer(_heartbeat, time);
         do
         {
             try
@@ -46,7 +51,7 @@ public sealed partial class NodeLiveness(
         {
             registry = RedisKeys.NodeRegistry,
             node = node.Id,
-            ttl = (long)ChatLimits.PresenceTtl.TotalMilliseconds,
+            ttl = (long)_ttl.TotalMilliseconds,
             max = DeadNodesPerBeat,
         }).ConfigureAwait(false))!;
 
@@ -59,7 +64,7 @@ public sealed partial class NodeLiveness(
             LogRegistered(logger, node.Id);
         }
 
-        if (time.GetElapsedTime(_healthySince.Value, now) < ChatLimits.PresenceTtl)
+        if (time.GetElapsedTime(_healthySince.Value, now) < _ttl)
         {
             return;
         }
@@ -84,7 +89,7 @@ public sealed partial class NodeLiveness(
             @lock = RedisKeys.NodeSweep(deadNode),
             dead = deadNode,
             node = node.Id,
-            ttl = (long)ChatLimits.PresenceTtl.TotalMilliseconds,
+            ttl = (long)_ttl.TotalMilliseconds,
             lockMs = (long)SweepLease.TotalMilliseconds,
         };
         var claimed = await database.ScriptEvaluateAsync(NodeScripts.ClaimSweep, keys).ConfigureAwait(false);

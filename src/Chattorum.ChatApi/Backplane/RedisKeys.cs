@@ -41,7 +41,7 @@ public static class RedisKeys
     /// <summary>Held by the survivor sweeping a dead node, so that one survivor sweeps it.</summary>
     public static RedisKey NodeSweep(string node) => $"chattorum:{{nodes}}:sweeping:{node}";
 
-    /// <summary>A user's command count in the current window (<see cref="ChatLimits.CommandWindow"/>).</summary>
+    /// <summary>A user's command count in the current window (<c>Chat:CommandWindowMilliseconds</c>).</summary>
     public static RedisKey CommandWindow(string user) => $"chattorum:commands:user:{user.ToLowerInvariant()}";
 
     /// <summary>An account (JSON: the name as registered, the password hash), under its name in lower case.</summary>

@@ -18,8 +18,16 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
     private readonly ChatMetrics _metrics;
     private readonly ILogger<RedisRoomBackplane> _logger;
 
-    public RedisRoomBackplane(IConnectionMultiplexer redis, ReplicationWait replication, SubscriptionRecovery recovery, ChatMetrics metrics, ILogger<RedisRoomBackplane> logger)
+    // Chat:RoomStreamLength, and the most a resume or catch-up reads: the stream may hold more than its cap, as Redis
+    // trims in whole blocks.
+    private readonly int _streamLength;
+    private readonly int _replayMax;
+
+    public RedisRoomBackplane(
+        IConnectionMultiplexer redis, ReplicationWait replication, SubscriptionRecovery recovery, ChatMetrics metrics, ChatOptions options, ILogger<RedisRoomBackplane> logger)
     {
+        _streamLength = options.RoomStreamLength;
+        _replayMax = 2 * options.RoomStreamLength;
         _redis = redis;
         _replication = replication;
         _recovery = recovery;
@@ -45,7 +53,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
         {
             stream = RedisKeys.Stream(room),
             channel = RedisKeys.Events(room).ToString(),
-            maxLength = ChatLimits.RoomStreamLength,
+            maxLength = _streamLength,
             user,
             text,
             prefix,
@@ -97,7 +105,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
             stream = RedisKeys.Stream(room),
             since = since is null ? string.Empty : StreamId.Parse(since).ToString(),
             count,
-            replayMax = ChatLimits.RoomStreamLength * 2,
+            replayMax = _replayMax,
         }).ConfigureAwait(false);
 
         var parts = (RedisResult[])result!;
@@ -116,7 +124,7 @@ public sealed partial class RedisRoomBackplane : IRoomBackplane, IDisposable
         var entries = await _redis.GetDatabase().StreamRangeAsync(
             RedisKeys.Stream(room),
             minId: after is { } id ? $"({id}" : "-",
-            count: ChatLimits.RoomStreamLength * 2).ConfigureAwait(false);
+            count: _replayMax).ConfigureAwait(false);
         return [.. entries.Select(entry => new ChatMessage(room, entry.Id.ToString(), entry["u"].ToString(), entry["t"].ToString(), StreamId.Parse(entry.Id.ToString()).Milliseconds))];
     }
 

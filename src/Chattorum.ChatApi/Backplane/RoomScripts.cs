@@ -37,11 +37,13 @@ internal static class RoomScripts
 
     /// <summary>
     /// Members, then history, then whether messages right after @since were trimmed away (1) or not (0): the
-    /// first entry after @since must name @since as the entry before it.
+    /// first entry after @since must name @since as the entry before it. A @count of 0 (<c>Chat:JoinHistoryCount</c>)
+    /// reads no history: XREVRANGE's COUNT 0 answers nil, not an empty list.
     /// </summary>
     public static readonly LuaScript Load = LuaScript.Prepare("""
         local members = redis.call('HKEYS', @members)
         if @since == '' then
+          if tonumber(@count) == 0 then return { members, {}, 0 } end
           return { members, redis.call('XREVRANGE', @stream, '+', '-', 'COUNT', @count), 0 }
         end
         local entries = redis.call('XRANGE', @stream, '(' .. @since, '+', 'COUNT', @replayMax)

@@ -10,17 +10,24 @@ namespace Chattorum.ChatApi.Commands;
 /// sender: <c>queued</c>, or an <c>error</c> (<c>rate_limited</c>, <c>unavailable</c>, <c>unknown_command</c>,
 /// <c>bot_unreachable</c>). The bot's answer comes later, as a message in the room (<see cref="ReplyConsumer"/>).
 /// </summary>
-public sealed class CommandGateway(FixedWindowLimiter limiter, CommandPublisher publisher, ChatMetrics metrics, TimeProvider time)
+public sealed class CommandGateway(FixedWindowLimiter limiter, CommandPublisher publisher, ChatMetrics metrics, ChatOptions options, TimeProvider time)
 {
+    // Chat:CommandsPerWindow and Chat:CommandWindowMilliseconds, and the refusal that states them, made once.
+    private readonly int _perWindow = options.CommandsPerWindow;
+    private readonly TimeSpan _window = TimeSpan.FromMilliseconds(options.CommandWindowMilliseconds);
+    private readonly string _tooMany =
+        $"at most {options.CommandsPerWindow} {(options.CommandsPerWindow == 1 ? "command" : "commands")} every " +
+        $"{TimeSpan.FromMilliseconds(options.CommandWindowMilliseconds).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} seconds";
+
     /// <summary>Submits <paramref name="command"/> of <paramref name="user"/> in <paramref name="room"/>; the answer carries <paramref name="cid"/>.</summary>
     public async Task<byte[]> SubmitAsync(string user, string room, ChatCommand command, string? cid)
     {
         try
         {
-            var wait = await limiter.HitAsync(ChatLimits.CommandWindow, (RedisKeys.CommandWindow(user).ToString(), ChatLimits.CommandsPerWindow)).ConfigureAwait(false);
+            var wait = await limiter.HitAsync(_window, (RedisKeys.CommandWindow(user).ToString(), _perWindow)).ConfigureAwait(false);
             if (wait is not null)
             {
-                return Refusal(new FrameError(ErrorCodes.RateLimited, $"at most {ChatLimits.CommandsPerWindow} commands every {ChatLimits.CommandWindow.TotalSeconds:0} seconds", "send", cid));
+                return Refusal(new FrameError(ErrorCodes.RateLimited, _tooMany, "send", cid));
             }
         }
         catch (Exception exception) when (BackplaneFailure.Is(exception))

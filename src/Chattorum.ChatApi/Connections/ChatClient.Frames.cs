@@ -12,7 +12,7 @@ public sealed partial class ChatClient
     private static readonly string FloodingReason =
         $"flooding: over {ChatLimits.MaxRefusedPerFloodWindow} frames refused by the rate limit in {ChatLimits.FloodWindow.TotalSeconds:0} s";
 
-    // At most MaxRoomsPerConnection: a list is smaller than a set, and as quick at that size.
+    // At most Chat:MaxRoomsPerConnection (ChatLimits.RoomsPerConnectionRange): a list is smaller than a set, and as quick at that size.
     private readonly List<string> _rooms = [];
     private readonly FrameRateLimit _rate;
 
@@ -35,7 +35,7 @@ public sealed partial class ChatClient
                 return ValueTask.CompletedTask;
             case RateDecision.Refused:
                 _metrics.FrameRateLimited();
-                var known = ClientFrameParser.TryParse(utf8, out var refused, out var problem);
+                var known = ClientFrameParser.TryParse(utf8, _services.Options.MaxTextLength, out var refused, out var problem);
                 Reply(new FrameError(
                     ErrorCodes.RateLimited,
                     $"slow down: at most {_services.Options.RatePerSecond} frames a second; frames over the limit in the next {ChatLimits.RateLimitedAnswerInterval.TotalSeconds:0} s are dropped without an answer",
@@ -44,7 +44,7 @@ public sealed partial class ChatClient
                 return ValueTask.CompletedTask;
         }
 
-        var parsed = ClientFrameParser.TryParse(utf8, out var frame, out var error);
+        var parsed = ClientFrameParser.TryParse(utf8, _services.Options.MaxTextLength, out var frame, out var error);
         if (!parsed)
         {
             Reply(error);
@@ -85,9 +85,9 @@ public sealed partial class ChatClient
             return;
         }
 
-        if (_rooms.Count >= ChatLimits.MaxRoomsPerConnection)
+        if (_rooms.Count >= _services.Options.MaxRoomsPerConnection)
         {
-            Reply(new FrameError(ErrorCodes.TooManyRooms, $"a connection can be in at most {ChatLimits.MaxRoomsPerConnection} rooms", "join", frame.Cid));
+            Reply(new FrameError(ErrorCodes.TooManyRooms, $"a connection can be in at most {_services.Options.MaxRoomsPerConnection} rooms", "join", frame.Cid));
             return;
         }
 

@@ -118,7 +118,7 @@ public sealed partial class ChatClient
                 return;
             }
 
-            var reply = ClientFrameParser.TryParse(utf8, out var frame, out var error)
+            var reply = ClientFrameParser.TryParse(utf8, _services.Options.MaxTextLength, out var frame, out var error)
                 ? Rejection(new FrameError(ErrorCodes.Unavailable, "the server is shutting down: this frame was not handled; reconnect (to any node) and send it again", ClientFrame.Name(frame.Type), frame.Cid))
                 : Rejection(error);
             _acked = ReplyAfterAsync(reply, _acked);

@@ -10,11 +10,11 @@ public sealed class RoomHubs : IDisposable
     private readonly RoomHubContext _context;
     private readonly IRoomBackplane _backplane;
 
-    public RoomHubs(IRoomBackplane backplane, IRoomPresence presence, QuietRoomChecks quietRooms, ChatMetrics metrics, ILogger<RoomHub> logger)
+    public RoomHubs(IRoomBackplane backplane, IRoomPresence presence, QuietRoomChecks quietRooms, ChatMetrics metrics, ChatOptions options, ILogger<RoomHub> logger)
     {
         _backplane = backplane;
         Metrics = metrics;
-        _context = new RoomHubContext(backplane, presence, quietRooms, metrics, logger, Retire);
+        _context = new RoomHubContext(backplane, presence, quietRooms, metrics, logger, Retire, options.JoinHistoryCount);
         _backplane.Reconnected += OnReconnected;
     }
 

@@ -74,7 +74,7 @@ internal sealed class RoomJoins(string room, RoomHubContext context, RoomMembers
     {
         try
         {
-            var snapshot = await context.Backplane.LoadAsync(room, since, ChatLimits.JoinHistoryCount).ConfigureAwait(false);
+            var snapshot = await context.Backplane.LoadAsync(room, since, context.JoinHistoryCount).ConfigureAwait(false);
             inbox.TryPost(HubCommand.Loaded(member, snapshot, null));
         }
         catch (Exception exception)

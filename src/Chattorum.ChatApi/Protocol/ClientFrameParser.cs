@@ -17,7 +17,11 @@ public static class ClientFrameParser
         AllowTrailingCommas = false,
     };
 
-    public static bool TryParse(ReadOnlySpan<byte> utf8, out ClientFrame frame, out FrameError error)
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out ClientFrame frame, out FrameError error) =>
+        TryParse(utf8, ChatLimits.MaxTextLength, out frame, out error);
+
+    /// <summary>The same, with texts of at most <paramref name="maxTextLength"/> characters (a deployment's <c>Chat:MaxTextLength</c>).</summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8, int maxTextLength, out ClientFrame frame, out FrameError error)
     {
         frame = default;
         if (utf8.IsEmpty)
@@ -125,7 +129,7 @@ public static class ClientFrameParser
             return false;
         }
 
-        if (frameType == ClientFrameType.Send && !Validation.TryValidateText(text, out var problem))
+        if (frameType == ClientFrameType.Send && !Validation.TryValidateText(text, maxTextLength, out var problem))
         {
             error = new FrameError(ErrorCodes.BadText, problem!, type, cid);
             return false;

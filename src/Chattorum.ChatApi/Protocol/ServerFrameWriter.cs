@@ -23,6 +23,7 @@ public sealed class ServerFrameWriter
 
     private ServerFrameWriter() => _json = new Utf8JsonWriter(_buffer, Options);
 
+    /// <summary>The first frame: the limits are this node's settings, which its clients must keep to.</summary>
     public byte[] Welcome(string user, ChatOptions options)
     {
         var json = Begin();
@@ -31,8 +32,8 @@ public sealed class ServerFrameWriter
         json.WriteString("user"u8, user);
         json.WriteStartObject("limits"u8);
         json.WriteNumber("maxFrameBytes"u8, ChatLimits.MaxFrameBytes);
-        json.WriteNumber("maxTextLength"u8, ChatLimits.MaxTextLength);
-        json.WriteNumber("maxRooms"u8, ChatLimits.MaxRoomsPerConnection);
+        json.WriteNumber("maxTextLength"u8, options.MaxTextLength);
+        json.WriteNumber("maxRooms"u8, options.MaxRoomsPerConnection);
         json.WriteNumber("ratePerSecond"u8, options.RatePerSecond);
         json.WriteNumber("rateBurst"u8, options.RateBurst);
         json.WriteEndObject();

@@ -23,7 +23,10 @@ public static partial class Validation
     /// Text is 1 to <see cref="ChatLimits.MaxTextLength"/> characters (Unicode scalar values), not only
     /// white space, with no control characters other than line feed and tab.
     /// </summary>
-    public static bool TryValidateText(string? text, out string? problem)
+    public static bool TryValidateText(string? text, out string? problem) => TryValidateText(text, ChatLimits.MaxTextLength, out problem);
+
+    /// <summary>The same, with at most <paramref name="maxLength"/> characters (a deployment's <c>Chat:MaxTextLength</c>).</summary>
+    public static bool TryValidateText(string? text, int maxLength, out string? problem)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -41,9 +44,9 @@ public static partial class Validation
                 return false;
             }
 
-            if (++count > ChatLimits.MaxTextLength)
+            if (++count > maxLength)
             {
-                problem = $"text is longer than {ChatLimits.MaxTextLength} characters";
+                problem = $"text is longer than {maxLength} characters";
                 return false;
             }
 

@@ -26,7 +26,7 @@ public sealed class PresenceLivenessTests(RedisFixture redis) : IClassFixture<Re
 
         public RedisPresence Presence => field ??= new RedisPresence(redis.Connection, Identity);
 
-        public NodeLiveness Liveness => field ??= new NodeLiveness(redis.Connection, Presence, Identity, TestMeters.Chat(), Time, NullLogger<NodeLiveness>.Instance);
+        public NodeLiveness Liveness => field ??= new NodeLiveness(redis.Connection, Presence, Identity, TestMeters.Chat(), new ChatOptions(), Time, NullLogger<NodeLiveness>.Instance);
 
         /// <summary>Beats once, then again a TTL later by its clock: from then on it may sweep.</summary>
         public async Task BecomeSeasonedAsync()

@@ -93,7 +93,25 @@ public sealed class RedisRoomBackplaneTests(RedisFixture redis) : IClassFixture<
         Assert.InRange(length, ChatLimits.RoomStreamLength, ChatLimits.RoomStreamLength + 200);
     }
 
+    [Fact]
+    public async Task The_stream_is_capped_at_the_configured_length()
+    {
+        const int cap = 150;
+        using var backplane = TestBackplanes.Redis(redis.Connection, options: new ChatOptions { RoomStreamLength = cap, JoinHistoryCount = 10 });
+        var room = NewRoom();
+        var ids = new List<string>();
+        for (var i = 0; i < cap * 3; i++)
+        {
+            ids.Add(await backplane.PublishAsync(room, "carol", $"m{i}"));
+        }
+
+        // Redis trims in whole blocks (100 entries): at least the cap stays, far fewer than were sent.
+        Assert.InRange(await redis.Connection.GetDatabase().StreamLengthAsync(RedisKeys.Stream(room)), cap, cap + 200);
+        Assert.True((await backplane.LoadAsync(room, ids[0], 10)).Truncated, "the first messages were trimmed away");
+    }
+
     [Theory]
+    [InlineData(null, 0, 0, false)]
     [InlineData(null, 3, 3, false)]
     [InlineData(null, 10, 5, false)]
     [InlineData("0-0", 50, 5, false)]

@@ -1,3 +1,4 @@
+using Chattorum.ChatApi;
 using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
@@ -26,7 +27,7 @@ public sealed class HubFaultTests : IClassFixture<RedisFixture>, IDisposable
         var metrics = TestMeters.Chat(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         _redis = TestBackplanes.Redis(redis.Connection, metrics);
         _backplane = new BrokenOnce(_redis);
-        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
+        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, new ChatOptions(), NullLogger<RoomHub>.Instance);
     }
 
     public void Dispose()

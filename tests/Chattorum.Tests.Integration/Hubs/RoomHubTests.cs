@@ -30,7 +30,7 @@ public sealed class RoomHubTests : IClassFixture<RedisFixture>, IDisposable
         _meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var metrics = TestMeters.Chat(_meters);
         _backplane = TestBackplanes.Redis(redis.Connection, metrics);
-        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
+        _hubs = new RoomHubs(_backplane, new RedisPresence(redis.Connection, new ChatNode()), _quietRooms, metrics, new ChatOptions(), NullLogger<RoomHub>.Instance);
     }
 
     public void Dispose()

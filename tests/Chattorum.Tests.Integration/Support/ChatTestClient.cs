@@ -60,6 +60,19 @@ public sealed class ChatTestClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>The <c>welcome</c> a node sends a new connection of <paramref name="name"/> (the connection is then closed).</summary>
+    public static async Task<JsonElement> WelcomeAsync(IChatEndpoint node, string name)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {await node.TokenAsync(name)}");
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        await socket.ConnectAsync(node.WebSocketUri(), timeout.Token);
+        await using var client = new ChatTestClient(socket, name, read: true);
+        var welcome = await client.NextAsync();
+        Assert.Equal("welcome", Type(welcome));
+        return welcome;
+    }
+
     /// <summary>
     /// A client that reads nothing until told to, over a socket with a 4 KiB receive buffer, so that the
     /// server's sends back up quickly: a slow consumer.

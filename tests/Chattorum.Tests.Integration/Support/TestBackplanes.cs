@@ -14,6 +14,6 @@ public static class TestBackplanes
         metrics ??= TestMeters.Chat();
         var replication = new ReplicationWait(connection, options ?? new ChatOptions(), metrics, TimeProvider.System, NullLogger<ReplicationWait>.Instance);
         var recovery = new SubscriptionRecovery(connection, metrics, TimeProvider.System, NullLogger<SubscriptionRecovery>.Instance);
-        return new RedisRoomBackplane(connection, replication, recovery, metrics, NullLogger<RedisRoomBackplane>.Instance);
+        return new RedisRoomBackplane(connection, replication, recovery, metrics, options ?? new ChatOptions(), NullLogger<RedisRoomBackplane>.Instance);
     }
 }

@@ -49,10 +49,10 @@ public sealed class ShutdownTests : IAsyncDisposable
         var metrics = TestMeters.Chat(Meters);
         _store = new HeldBackplane(new InMemoryRoomBackplane(_rooms));
         _quietRooms = new QuietRoomChecks(_time);
-        _hubs = new RoomHubs(_store, new InMemoryPresence(_rooms, "node"), _quietRooms, metrics, NullLogger<RoomHub>.Instance);
+        _hubs = new RoomHubs(_store, new InMemoryPresence(_rooms, "node"), _quietRooms, metrics, new ChatOptions(), NullLogger<RoomHub>.Instance);
         _services = new ChatServices(
             _hubs, new ChatConnections(), new SendBacklog(), _store,
-            new CommandGateway(new FixedWindowLimiter(null!), new CommandPublisher(null!, NullLogger<CommandPublisher>.Instance), metrics, _time),
+            new CommandGateway(new FixedWindowLimiter(null!), new CommandPublisher(null!, NullLogger<CommandPublisher>.Instance), metrics, new ChatOptions(), _time),
             metrics, _time, new ChatOptions(), NullLogger<ChatClient>.Instance);
         var server = WebSocket.CreateFromStream(new TransportStream(new Duplex(_toServer.Reader, _toClient.Writer)), new WebSocketCreationOptions { IsServer = true });
         _client = WebSocket.CreateFromStream(new TransportStream(new Duplex(_toClient.Reader, _toServer.Writer)), new WebSocketCreationOptions { IsServer = false });

@@ -1,3 +1,4 @@
+using Chattorum.ChatApi;
 using Chattorum.ChatApi.Backplane;
 using Chattorum.ChatApi.Hubs;
 using Chattorum.ChatApi.Protocol;
@@ -21,7 +22,7 @@ internal sealed class InMemoryNode : IDisposable
         Time = time ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
         Backplane = new CountingBackplane(new InMemoryRoomBackplane(rooms));
         QuietRooms = new QuietRoomChecks(Time);
-        Hubs = new RoomHubs(Backplane, new InMemoryPresence(rooms, name), QuietRooms, TestMeters.Chat(), NullLogger<RoomHub>.Instance);
+        Hubs = new RoomHubs(Backplane, new InMemoryPresence(rooms, name), QuietRooms, TestMeters.Chat(), new ChatOptions(), NullLogger<RoomHub>.Instance);
     }
 
     public FakeTimeProvider Time { get; }

@@ -140,7 +140,7 @@ public sealed class MessageBatchTests
         var rooms = new InMemoryRooms();
         var context = new RoomHubContext(
             new InMemoryRoomBackplane(rooms), new InMemoryPresence(rooms, "n1"), new QuietRoomChecks(new FakeTimeProvider()),
-            TestMeters.Chat(), NullLogger.Instance, _ => { });
+            TestMeters.Chat(), NullLogger.Instance, _ => { }, ChatLimits.JoinHistoryCount);
         var members = new RoomMembers("r", context);
         var live = users.Select(u => new FrameMember(u.User)).ToArray();
         for (var i = 0; i < users.Length; i++)

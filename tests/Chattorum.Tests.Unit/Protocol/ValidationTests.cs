@@ -81,4 +81,35 @@ public class ValidationTests
     [InlineData("é", ChatLimits.MaxTextLength, true)]
     public void Text_length_counts_characters_not_utf16_units(string unit, int count, bool valid) =>
         Assert.Equal(valid, Validation.TryValidateText(string.Concat(Enumerable.Repeat(unit, count)), out _));
+
+    /// <summary>A deployment's lower <c>Chat:MaxTextLength</c>, in characters, and the refusal that states it.</summary>
+    [Theory]
+    [InlineData("a", 1, 1, true)]
+    [InlineData("a", 2, 1, false)]
+    [InlineData("😀", 140, 140, true)]
+    [InlineData("😀", 141, 140, false)]
+    [InlineData("é", 500, 500, true)]
+    [InlineData("a", 501, 500, false)]
+    public void Text_length_against_a_configured_limit(string unit, int count, int maxLength, bool valid)
+    {
+        Assert.Equal(valid, Validation.TryValidateText(string.Concat(Enumerable.Repeat(unit, count)), maxLength, out var problem));
+        Assert.Equal(valid ? null : $"text is longer than {maxLength} characters", problem);
+    }
+
+    [Theory]
+    [InlineData(140, true)]
+    [InlineData(141, false)]
+    public void The_parser_refuses_a_text_over_the_configured_limit_with_bad_text(int length, bool valid)
+    {
+        var frame = System.Text.Encoding.UTF8.GetBytes($$"""{"type":"send","room":"r","text":"{{new string('x', length)}}","cid":"7"}""");
+        Assert.Equal(valid, ClientFrameParser.TryParse(frame, 140, out var parsed, out var error));
+        if (valid)
+        {
+            Assert.Equal(length, parsed.Text!.Length);
+        }
+        else
+        {
+            Assert.Equal((ErrorCodes.BadText, "text is longer than 140 characters", "7"), (error.Code, error.Message, error.Cid));
+        }
+    }
 }
