@@ -31,7 +31,7 @@ const CLOSING = 2;
 /**
  * @typedef {"idle" | "connecting" | "connected" | "reconnecting" | "disconnected" | "failed"} ConnectionState
  * @typedef {{ state: ConnectionState, previous: ConnectionState, attempt?: number, delay?: number, error?: ChattorumError }} StateDetail
- * @typedef {{ kind: string, room?: string, since?: string | null, resolve: (frame: any) => void, reject: (error: ChattorumError) => void, sent: boolean, cancelled: boolean, timer: ReturnType<typeof setTimeout> }} PendingRequest
+ * @typedef {{ kind: string, room?: string, since?: string | null, resolve: (frame: any) => void, reject: (error: ChattorumError) => void, sent: boolean, cancelled: boolean, timer: ReturnType<typeof setTimeout> | undefined }} PendingRequest
  * @typedef {{ text: string, request?: PendingRequest }} Outgoing
  */
 
@@ -153,13 +153,14 @@ export class ChattorumClient extends EventTarget {
    */
   connect() {
     if (this.#state === "connected" && this.#welcome) return Promise.resolve(this.#welcome);
+    /** @type {any} */
+    const deferred = this.#connecting ?? {};
     if (!this.#connecting) {
-      /** @type {any} */
-      const deferred = {};
       deferred.promise = new Promise((resolve, reject) => Object.assign(deferred, { resolve, reject }));
       this.#connecting = deferred;
     }
-    const promise = /** @type {NonNullable<typeof this.#connecting>} */ (this.#connecting).promise;
+    /** @type {Promise<Record<string, unknown>>} */
+    const promise = deferred.promise;
     if (this.#state === "reconnecting" && this.#socket) return promise;
     if (this.#state === "connecting") return promise;
     clearTimeout(this.#retryTimer);

@@ -22,6 +22,7 @@ export const CloseCodes = Object.freeze({
 export const SLOW_CONSUMER_REASON = "slow consumer";
 
 // Closes that answer something this client did: connecting again would only repeat it.
+/** @type {Set<number>} */
 const FINAL = new Set([
   CloseCodes.normal, // the node closes normally only when asked to
   CloseCodes.protocolError,

@@ -65,7 +65,7 @@ export class ChattorumError extends Error {
    * @param {string} [room] the room of the request it answers, when the frame does not say
    */
   static fromFrame(frame, room) {
-    const text = (key) => (typeof frame[key] === "string" ? /** @type {string} */ (frame[key]) : undefined);
+    const text = (/** @type {string} */ key) => (typeof frame[key] === "string" ? /** @type {string} */ (frame[key]) : undefined);
     return new ChattorumError(text("code") ?? "unknown", text("message") ?? text("code") ?? "error", {
       frame: text("frame"),
       cid: text("cid"),

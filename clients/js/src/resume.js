@@ -69,7 +69,7 @@ export class ResumeLog {
 
   /**
    * Records a message; false when it is not new (already seen, or from a room not followed, or without an id).
-   * @param {{ room?: unknown, id?: unknown }} message
+   * @param {Record<string, unknown>} message a `message` frame
    */
   accept(message) {
     if (typeof message.room !== "string" || !this.#last.has(message.room)) return false;
