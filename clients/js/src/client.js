@@ -334,7 +334,9 @@ export class ChattorumClient extends EventTarget {
     try {
       const url = new URL(SOCKET_PATH, this.#base);
       url.searchParams.set(TOKEN_QUERY_PARAMETER, token);
-      const response = await this.#fetch(url);
+      // Called as a plain function: a browser's fetch called as a method of another object throws "Illegal invocation".
+      const fetch = this.#fetch;
+      const response = await fetch(url);
       status = response.status;
       await response.body?.cancel();
     } catch {

@@ -13,7 +13,9 @@ const TOKEN = jwt({ sub: "alice", exp: Math.floor(Date.now() / 1000) + 3600 });
 function setUp({ probe = 400, ...options } = {}) {
   const Socket = fakeSocketClass();
   const probes = [];
-  const fetch = async (url) => {
+  // Like a browser's fetch, which throws when called as a method of anything but the window.
+  const fetch = async function (url) {
+    if (this !== undefined && this !== globalThis) throw new TypeError("Illegal invocation");
     probes.push(String(url));
     if (typeof probe === "function") return probe();
     return new Response(null, { status: probe });
