@@ -1,10 +1,15 @@
-// Chattorum's web page: accounts over HTTP, chat over one WebSocket (docs/protocol.md).
+// Chattorum's web page: the UI over the JavaScript client (clients/js, served here as js/chattorum-client/), which
+// does the protocol: accounts, the connection, acks, reconnecting and resuming (docs/protocol.md).
 // User data is only ever put on the page as text (textContent), never as HTML.
+
+import { ChattorumClient, register, signIn } from "./js/chattorum-client/index.js";
 
 const ROOM_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const TOKEN_KEY = "chattorum.token";
 const ROOMS_KEY = "chattorum.rooms";
 const NARROW = window.matchMedia("(max-width: 700px)");
+/** How long before a join the chat could not do (its store was away) is tried again. */
+const JOIN_RETRY_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -15,26 +20,18 @@ const el = {
   send: $("send"), sidebar: $("sidebar"), roomsToggle: $("rooms-toggle"),
 };
 
-/** @type {{token:string,user:string}|null} */
+/** @type {{token:string,user:string,expiresAt?:string}|null} */
 let session = null;
-let ws = null;
-let connected = false;
-let signingOut = false;
-let attempt = 0;
-let reconnectTimer = 0;
-let holdReconnect = false; // tests only: stay disconnected until chattorum.reconnect()
-let cidCounter = 0;
+/** @type {ChattorumClient|null} */
+let client = null;
 let current = null;
 /**
- * room name -> { ids:Set, messages:[], lastId, unread, members:Set, joined,
- *   pending:[send], error:{text,code}|null, answers:Map(message id -> label) }
+ * room name -> { messages:[], unread, pending:[send], error:{text,code}|null, answers:Map(message id -> label) }.
+ * The client keeps which rooms are joined, their members and where each was left off; this is what the page shows.
  */
 const rooms = new Map();
-const pendingJoins = new Map(); // cid -> room
-/** cid -> { cid, room, text, command, after, request }: sends not yet acked, commands not yet answered */
-const sends = new Map();
 
-const nextCid = () => String(++cidCounter);
+const isConnected = () => client?.state === "connected";
 
 // ---------- accounts ----------
 
@@ -54,7 +51,7 @@ function clearErrors(form) {
   for (const input of form.querySelectorAll("input")) input.removeAttribute("aria-invalid");
 }
 
-async function submitAuth(event, path) {
+async function submitAuth(event, authenticate) {
   event.preventDefault();
   const form = event.currentTarget;
   clearErrors(form);
@@ -63,36 +60,26 @@ async function submitAuth(event, path) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const response = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username, password }),
-    });
-    let body = {};
-    try { body = await response.json(); } catch { /* no body */ }
-    if (!response.ok) {
-      let message = body.message || `the server answered ${response.status}`;
-      if (response.status === 429 || response.status === 503) {
-        const retry = response.headers.get("Retry-After");
-        if (retry) message += ` (retry in ${retry} s)`;
-      }
-      const target = body.field && form.querySelector(`.field-error[data-field="${body.field}"]`);
-      if (target) {
-        target.textContent = message;
-        const input = form.elements[body.field];
-        input?.setAttribute("aria-invalid", "true");
-        input?.focus();
-      } else {
-        form.querySelector(".form-error").textContent = message;
-      }
-      return;
-    }
-    session = { token: body.token, user: body.user, expiresAt: body.expiresAt };
+    session = await authenticate(location.origin, username, password);
     sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
     form.reset();
     enterChat();
-  } catch {
-    form.querySelector(".form-error").textContent = "the server cannot be reached; try again";
+  } catch (error) {
+    if (!error.status) {
+      form.querySelector(".form-error").textContent = "the server cannot be reached; try again";
+      return;
+    }
+    let message = error.message;
+    if ((error.status === 429 || error.status === 503) && error.retryAfter !== undefined) message += ` (retry in ${error.retryAfter} s)`;
+    const target = error.field && form.querySelector(`.field-error[data-field="${error.field}"]`);
+    if (target) {
+      target.textContent = message;
+      const input = form.elements[error.field];
+      input?.setAttribute("aria-invalid", "true");
+      input?.focus();
+    } else {
+      form.querySelector(".form-error").textContent = message;
+    }
   } finally {
     button.disabled = false;
   }
@@ -114,17 +101,13 @@ function enterChat() {
 }
 
 function signOut() {
-  signingOut = true;
-  clearTimeout(reconnectTimer);
-  if (ws) ws.close(1000, "sign out");
-  ws = null;
-  connected = false;
+  const leaving = client;
+  client = null;
+  leaving?.disconnect();
   session = null;
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(ROOMS_KEY);
   rooms.clear();
-  pendingJoins.clear();
-  sends.clear();
   current = null;
   el.messages.replaceChildren();
   el.members.replaceChildren();
@@ -135,13 +118,13 @@ function signOut() {
   el.signOut.hidden = true;
   el.roomsToggle.hidden = true;
   el.auth.hidden = false;
-  setState("offline", "offline");
+  showState("offline", "offline");
   $("signin-username").focus();
 }
 
 // ---------- connection ----------
 
-function setState(state, text) {
+function showState(state, text) {
   el.state.dataset.state = state;
   el.state.textContent = text;
   const canSend = state === "connected" && current !== null;
@@ -150,152 +133,90 @@ function setState(state, text) {
 }
 
 function connect() {
-  clearTimeout(reconnectTimer);
-  signingOut = false;
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${scheme}//${location.host}/ws?access_token=${encodeURIComponent(session.token)}`);
-  ws = socket;
-  setState(attempt === 0 ? "connecting" : "reconnecting", attempt === 0 ? "connecting…" : "reconnecting…");
-  socket.onmessage = (event) => {
-    if (socket !== ws) return;
-    // One frame holds one JSON object per line: the server joins what it has queued for us.
-    for (const line of event.data.split("\n")) {
-      let frame;
-      try { frame = JSON.parse(line); } catch { continue; }
-      handle(frame);
-    }
-  };
-  socket.onclose = () => {
-    if (socket !== ws) return;
-    const wasConnected = connected;
-    connected = false;
-    for (const room of rooms.values()) room.joined = false;
-    pendingJoins.clear();
-    // A message never acked may or may not be stored: it shows in the room if it was. A command stays pending: its
-    // answer comes as a room message, which the rejoin brings.
-    for (const [cid, send] of sends) if (!send.command) sends.delete(cid);
-    if (signingOut || !session) return;
-    if (holdReconnect) { setState("offline", "disconnected"); return; }
-    if (!wasConnected && session.expiresAt && Date.parse(session.expiresAt) <= Date.now()) {
-      signOut();
-      return;
-    }
-    scheduleReconnect();
-  };
+  client = new ChattorumClient({ url: location.origin, token: session.token });
+  const own = client;
+  // Events of a client signed out of are no longer the page's.
+  const on = (type, handler) => own.addEventListener(type, (event) => { if (client === own) handler(event.detail); });
+  on("state", onState);
+  on("welcome", onWelcome);
+  on("joined", onJoined);
+  on("message", addMessage);
+  on("presence", (presence) => { if (presence.room === current) renderMembers(); });
+  on("error", onError);
+  // Failures show through the state; the promise has nothing more to say.
+  own.connect().catch(() => {});
 }
 
-function scheduleReconnect() {
-  // Exponential backoff with jitter: 0.5 s, 1 s, 2 s … up to 15 s.
-  const delay = Math.min(15000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
-  attempt++;
-  const seconds = Math.max(1, Math.round(delay / 1000));
-  setState("reconnecting", `disconnected, retrying in ${seconds} s`);
-  reconnectTimer = setTimeout(connect, delay);
-}
-
-function sendFrame(frame) {
-  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-  ws.send(JSON.stringify(frame));
-  return true;
-}
-
-function joinRoom(name, room) {
-  const cid = nextCid();
-  pendingJoins.set(cid, name);
-  const frame = { type: "join", room: name, cid };
-  if (room && room.lastId) frame.since = room.lastId;
-  sendFrame(frame);
-}
-
-// ---------- frames ----------
-
-function handle(frame) {
-  switch (frame.type) {
-    case "welcome":
-      connected = true;
-      attempt = 0;
-      if (frame.user) { session.user = frame.user; el.me.textContent = frame.user; }
-      setState("connected", "connected");
+function onState({ state, delay, error }) {
+  switch (state) {
+    case "connecting":
+      showState("connecting", "connecting…");
+      break;
+    case "reconnecting":
+      if (delay === undefined) showState("reconnecting", "reconnecting…");
+      else showState("reconnecting", `disconnected, retrying in ${Math.max(1, Math.round(delay / 1000))} s`);
+      break;
+    case "connected":
+      showState("connected", "connected");
       for (const room of rooms.values()) if (room.error?.code === "offline") room.error = null;
       renderNotices();
-      // Rejoin every room, resuming after the last message seen in it.
-      for (const [name, room] of rooms) joinRoom(name, room);
       break;
-    case "joined": {
-      pendingJoins.delete(frame.cid);
-      let room = rooms.get(frame.room);
-      const fresh = !room;
-      if (!room) { room = newRoom(); rooms.set(frame.room, room); }
-      room.joined = true;
-      room.members = new Set(frame.members ?? []);
-      saveRooms();
-      renderRooms();
-      if (fresh || current === null) showRoom(frame.room);
-      else if (current === frame.room) renderMembers();
+    case "disconnected":
+      showState("offline", "disconnected");
       break;
-    }
-    case "message":
-      addMessage(frame);
-      break;
-    case "presence": {
-      const room = rooms.get(frame.room);
-      if (!room) break;
-      if (frame.event === "joined") room.members.add(frame.user);
-      else if (frame.event === "left") room.members.delete(frame.user);
-      if (frame.room === current) renderMembers();
-      break;
-    }
-    case "left":
-      break;
-    case "ack":
-      sends.delete(frame.cid);
-      break;
-    case "queued": {
-      // The bot has the request; its answer may already have come (it can overtake this frame).
-      const send = sends.get(frame.cid);
-      if (send) { send.request = frame.request; renderNotices(); }
-      break;
-    }
-    case "error":
-      handleError(frame);
+    case "failed":
+      // A token that is no longer good: back to signing in. Anything else: say why.
+      if (error?.code === "unauthorized" || error?.code === "token_expired") signOut();
+      else showState("offline", `offline: ${error?.message ?? "the connection failed"}`);
       break;
     default:
       break;
   }
 }
 
-function handleError(frame) {
-  if (frame.frame === "join" && pendingJoins.has(frame.cid)) {
-    const name = pendingJoins.get(frame.cid);
-    pendingJoins.delete(frame.cid);
-    if (frame.code === "already_in_room") {
-      const room = rooms.get(name);
-      if (room) room.joined = true;
-      return;
-    }
-    // A room we had before the drop that can no longer be joined: say so; a fresh one: say so by the field.
-    if (!rooms.has(name) || !rooms.get(name).joined) el.joinError.textContent = describeError(frame, { room: name });
-    if (frame.code === "unavailable") {
-      // Redis is away on that node: try the join again shortly.
-      setTimeout(() => { if (connected && rooms.has(name) && !rooms.get(name).joined) joinRoom(name, rooms.get(name)); }, 1000);
-    }
-    return;
-  }
-  // The error belongs to the room of the frame it answers, and stays there (not on whichever room is in view).
-  const send = sends.get(frame.cid);
-  sends.delete(frame.cid);
-  const name = send?.room ?? frame.room ?? current;
-  const room = name && rooms.get(name);
-  if (!room) return;
-  if (send?.command) room.pending = room.pending.filter((p) => p !== send);
-  setError(name, describeError(frame, send ?? { room: name }), frame.code);
+function onWelcome(welcome) {
+  if (welcome.user) { session.user = welcome.user; el.me.textContent = welcome.user; }
+  // The client joins again the rooms it was in; the page's other rooms (kept from before a reload) are joined here.
+  for (const name of rooms.keys()) if (!client.rooms.includes(name)) joinRoom(name);
 }
 
-/** What an error frame means, in a sentence for people (the code stays on the element as data-code). */
-function describeError(frame, send) {
+function joinRoom(name) {
+  client.join(name).catch((error) => {
+    if (error.code === "already_in_room") return;
+    el.joinError.textContent = describeError(error, { room: name });
+    if (error.code === "unavailable") {
+      // The chat's store is away on that node: try the join again shortly.
+      setTimeout(() => { if (isConnected() && rooms.has(name) && !client.rooms.includes(name)) joinRoom(name); }, JOIN_RETRY_MS);
+    }
+  });
+}
+
+function onJoined(joined) {
+  let room = rooms.get(joined.room);
+  const fresh = !room;
+  if (!room) { room = newRoom(); rooms.set(joined.room, room); }
+  saveRooms();
+  renderRooms();
+  if (fresh || current === null) showRoom(joined.room);
+  else if (current === joined.room) renderMembers();
+}
+
+/** An error that answers no request of the page's: a room the client could not join again, or one about no frame. */
+function onError(error) {
+  if (client.state === "failed") return;
+  if (error.frame === "join" && error.room) {
+    el.joinError.textContent = describeError(error, { room: error.room });
+    return;
+  }
+  const name = error.room ?? current;
+  if (name && rooms.has(name)) setError(name, describeError(error, { room: name }), error.code);
+}
+
+/** What an error means, in a sentence for people (the code stays on the element as data-code). */
+function describeError(error, send) {
   const typed = send?.text ?? "";
-  const command = typed.match(/^\/[^=\s]*/)?.[0] || frame.message?.match(/\/[a-z0-9_-]+/)?.[0] || "that command";
-  switch (frame.code) {
+  const command = typed.match(/^\/[^=\s]*/)?.[0] || error.message?.match(/\/[a-z0-9_-]+/)?.[0] || "that command";
+  switch (error.code) {
     case "unknown_command":
       return `No bot answers ${command}. Try /stock=AAPL, or start the line with // to send it as a message.`;
     case "bot_unreachable":
@@ -309,9 +230,9 @@ function describeError(frame, send) {
     case "bad_text":
       return "That message cannot be sent: it is empty, longer than 2,000 characters, or holds control characters.";
     case "not_in_room":
-      return `You are not in #${send?.room ?? frame.room ?? "this room"} any more: join it again to send.`;
+      return `You are not in #${send?.room ?? error.room ?? "this room"} any more: join it again to send.`;
     case "unavailable":
-      return frame.frame === "join"
+      return error.frame === "join"
         ? "The chat cannot reach its store right now; trying again…"
         : "Your message was not stored: the chat cannot reach its store right now. Send it again.";
     case "busy":
@@ -322,8 +243,13 @@ function describeError(frame, send) {
       return "You are in 32 rooms already: leave one to join another.";
     case "bad_room":
       return "A room name is 1 to 32 of a-z 0-9 _ -, starting with a letter or digit.";
+    case "not_connected":
+    case "disconnected":
+      return "Not connected right now; try again in a moment.";
+    case "too_large":
+      return "That message is too large to send.";
     default:
-      return `Something went wrong: ${frame.message || frame.code}.`;
+      return `Something went wrong: ${error.message || error.code}.`;
   }
 }
 
@@ -379,29 +305,19 @@ function renderNotices() {
 // ---------- rooms ----------
 
 function newRoom() {
-  return {
-    ids: new Set(), messages: [], lastId: null, unread: 0, members: new Set(), joined: false,
-    pending: [], error: null, answers: new Map(),
-  };
+  return { messages: [], unread: 0, pending: [], error: null, answers: new Map() };
 }
 
 function saveRooms() {
   sessionStorage.setItem(ROOMS_KEY, JSON.stringify([...rooms.keys()]));
 }
 
-function compareIds(a, b) {
-  const [am, as] = a.split("-").map(Number);
-  const [bm, bs] = b.split("-").map(Number);
-  return am !== bm ? am - bm : as - bs;
-}
-
+/** A message of a joined room: the client dispatches each one once, in the room's order. */
 function addMessage(m) {
   const room = rooms.get(m.room);
-  if (!room || typeof m.id !== "string" || room.ids.has(m.id)) return; // exactly once
-  room.ids.add(m.id);
+  if (!room) return;
   if (isBot(m.user)) matchAnswer(room, m);
   room.messages.push(m);
-  if (!room.lastId || compareIds(m.id, room.lastId) > 0) room.lastId = m.id;
   if (m.room === current) {
     const stick = isAtBottom();
     el.messages.append(renderMessage(m));
@@ -413,6 +329,13 @@ function addMessage(m) {
 }
 
 const isBot = (user) => typeof user === "string" && /bot$/i.test(user);
+
+/** Orders two message ids (`<milliseconds>-<sequence>`) as the room does. */
+function compareIds(a, b) {
+  const [am, as] = a.split("-").map(Number);
+  const [bm, bs] = b.split("-").map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
 
 /**
  * A bot's answer names the request it answers when the message carries `request` (the id `queued` gave us). Without it
@@ -428,7 +351,6 @@ function matchAnswer(room, m) {
   }
   if (index < 0) return;
   const [send] = room.pending.splice(index, 1);
-  sends.delete(send.cid);
   room.answers.set(m.id, `answer to ${send.text} asked by you`);
   if (m.room === current) renderNotices();
 }
@@ -509,8 +431,7 @@ function renderRooms() {
 }
 
 function renderMembers() {
-  const room = current && rooms.get(current);
-  const names = room ? [...room.members].sort((a, b) => a.localeCompare(b)) : [];
+  const names = current && client ? client.members(current).sort((a, b) => a.localeCompare(b)) : [];
   el.members.replaceChildren(...names.map((n) => {
     const li = document.createElement("li");
     li.textContent = n;
@@ -528,12 +449,12 @@ function showRoom(name) {
   renderRooms();
   renderMembers();
   renderNotices();
-  setState(el.state.dataset.state, el.state.textContent);
+  showState(el.state.dataset.state, el.state.textContent);
 }
 
 function leaveRoom(name) {
-  sendFrame({ type: "leave", room: name, cid: nextCid() });
-  for (const [cid, send] of sends) if (send.room === name) sends.delete(cid);
+  // Not in the room by the time the answer comes (the connection dropped): nothing to tell.
+  client?.leave(name).catch(() => {});
   rooms.delete(name);
   saveRooms();
   if (current === name) showRoom(rooms.keys().next().value ?? null);
@@ -542,8 +463,8 @@ function leaveRoom(name) {
 
 // ---------- page wiring ----------
 
-el.signin.addEventListener("submit", (e) => submitAuth(e, "/api/auth/login"));
-el.signup.addEventListener("submit", (e) => submitAuth(e, "/api/auth/register"));
+el.signin.addEventListener("submit", (e) => submitAuth(e, signIn));
+el.signup.addEventListener("submit", (e) => submitAuth(e, register));
 el.signOut.addEventListener("click", signOut);
 
 el.joinForm.addEventListener("submit", (e) => {
@@ -558,28 +479,41 @@ el.joinForm.addEventListener("submit", (e) => {
   el.joinRoom.removeAttribute("aria-invalid");
   el.joinRoom.value = "";
   if (rooms.has(name)) { showRoom(name); return; }
-  if (!connected) { el.joinError.textContent = "not connected yet; try again in a moment"; return; }
-  joinRoom(name, null);
+  if (!isConnected()) { el.joinError.textContent = "not connected yet; try again in a moment"; return; }
+  joinRoom(name);
 });
 
 function sendCompose() {
   const raw = el.compose.value;
   if (!raw.trim() || !current) return;
-  const room = rooms.get(current);
-  const cid = nextCid();
-  if (!sendFrame({ type: "send", room: current, text: raw, cid })) {
-    setError(current, "Not connected: your message was not sent. It is still in the box: send it again once connected.", "offline");
+  const name = current;
+  const room = rooms.get(name);
+  if (!isConnected()) {
+    setError(name, "Not connected: your message was not sent. It is still in the box: send it again once connected.", "offline");
     return;
   }
   // A new attempt in this room: the last error here is over.
-  clearError(current);
+  clearError(name);
   // One slash starts a command (two send a message that starts with a slash): its answer comes from a bot.
   const command = /^\/(?!\/)/.test(raw);
-  const send = { cid, room: current, text: raw.trim(), command, after: room.lastId, request: null };
-  sends.set(cid, send);
+  const send = { room: name, text: raw.trim(), command, after: client.lastMessageId(name), request: null };
   if (command) { room.pending.push(send); renderNotices(); }
+  client.send(name, raw).then((answer) => {
+    // The bot has the request; its answer may already have come (it can overtake this frame).
+    if (answer.type === "queued") { send.request = answer.request; renderNotices(); }
+  }, (error) => sendFailed(send, error));
   el.compose.value = "";
   scrollToBottom();
+}
+
+function sendFailed(send, error) {
+  // A message never acked may or may not be stored: it shows in the room if it was. A command stays pending: its answer
+  // comes as a room message, which the client's rejoin brings.
+  if (error.code === "disconnected" || error.code === "timeout") return;
+  const room = rooms.get(send.room);
+  if (!room) return;
+  if (send.command) room.pending = room.pending.filter((p) => p !== send);
+  setError(send.room, describeError(error, send), error.code);
 }
 
 el.composeForm.addEventListener("submit", (e) => { e.preventDefault(); sendCompose(); });
@@ -605,10 +539,10 @@ NARROW.addEventListener("change", updateToggle);
 
 // A small handle for tests and for the curious: the state, and a way to simulate a dropped connection.
 window.chattorum = {
-  /** Closes the socket as a network drop would; with hold, stays disconnected until reconnect(). */
-  dropConnection(hold = false) { holdReconnect = hold; if (ws) ws.close(); },
-  reconnect() { holdReconnect = false; if (session && !connected) connect(); },
-  get connected() { return connected; },
+  /** Drops the connection as the network would (the client reconnects by itself); with hold, stays disconnected until reconnect(). */
+  dropConnection(hold = false) { if (hold) client?.disconnect(); else client?.reconnect(); },
+  reconnect() { client?.connect().catch(() => {}); },
+  get connected() { return isConnected(); },
   get rooms() { return [...rooms.keys()]; },
 };
 

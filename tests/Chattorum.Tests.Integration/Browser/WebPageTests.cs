@@ -339,6 +339,28 @@ public sealed class WebPageTests(BrowserFixture browser, CommandsFixture system,
     }
 
     [Fact]
+    public async Task A_token_the_node_refuses_sends_the_page_back_to_sign_in_instead_of_retrying()
+    {
+        // A session the page believes in (not expired by its own clock) with a token the node does not accept: a
+        // signing key rotated, say. The client learns from the node that the token is refused and stops.
+        var page = new ChatPage(await browser.NewPageAsync(system.NodeA.BaseUri));
+        var sockets = 0;
+        page.Page.WebSocket += (_, _) => Interlocked.Increment(ref sockets);
+        await page.Page.GotoAsync("/");
+        await page.Page.EvaluateAsync("""
+            () => sessionStorage.setItem("chattorum.token", JSON.stringify({
+              token: "not-a-token", user: "someone", expiresAt: new Date(Date.now() + 3600000).toISOString() }))
+            """);
+        await page.Page.ReloadAsync();
+
+        await Expect(page.Page.Locator("#signin-form")).ToBeVisibleAsync();
+        await Expect(page.Page.Locator("#chat")).ToBeHiddenAsync();
+        await Expect(page.State).ToHaveTextAsync("offline");
+        Assert.Null(await page.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('chattorum.token')"));
+        Assert.Equal(1, Volatile.Read(ref sockets));
+    }
+
+    [Fact]
     public async Task When_its_node_restarts_the_page_reconnects_and_shows_what_was_sent_meanwhile_exactly_once()
     {
         var port = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
