@@ -10,30 +10,15 @@ namespace Chattorum.Deploy;
 internal sealed record BrokerIdentity(string User, BrokerPermissions Permissions);
 
 /// <summary>
-/// Which broker user each application of the app model connects as (<see cref="BrokerAccess"/>): the chat nodes as
-/// <c>chattorum</c>, each bot as its own user, whose rights cover its queues and its replies and nothing else. The
-/// generator gives each workload a connection string for its own user, and RabbitMQ a definitions file with these
-/// users (<see cref="BrokerDefinitions"/>).
+/// The broker users of the applications, as the app model gives them (<c>WithBrokerUser</c>, carried in each project's
+/// <see cref="ProjectDeployment.BrokerUser"/>): the chat nodes as <c>chattorum</c>, each bot as its own user, whose
+/// rights cover its queues and its replies and nothing else. The generator gives each workload a connection string for
+/// its own user, and RabbitMQ a definitions file with these users (<see cref="BrokerDefinitions"/>).
 /// </summary>
 internal static class BrokerUsers
 {
-    /// <summary>The command the StockBot answers (<c>StockCommandConsumer.Command</c>; this tool does not reference the bot).</summary>
-    public const string StockCommand = "stock";
-
     /// <summary>Random bytes in a generated password: 256 bits, written as hex so that it needs no escaping in an AMQP URI.</summary>
     public const int PasswordBytes = 32;
-
-    private static readonly Dictionary<string, BrokerIdentity> ByProject = new(StringComparer.Ordinal)
-    {
-        ["chatapi"] = new(BrokerAccess.ChatUser, BrokerAccess.ChatNodes),
-        ["stockbot"] = new(BrokerAccess.BotUser(StockCommand), BrokerAccess.Bot(StockCommand)),
-    };
-
-    public static BrokerIdentity For(string project) =>
-        ByProject.TryGetValue(project, out var identity)
-            ? identity
-            : throw new NotSupportedException(
-                $"Project '{project}' connects to the broker, but tools/Chattorum.Deploy (BrokerUsers) gives it no broker user: add one with its BrokerAccess rights.");
 
     /// <summary>
     /// The definitions the generated manifests carry: every user with its rights and an empty password hash, which no

@@ -40,9 +40,6 @@ internal sealed partial class KubernetesGenerator
     /// </summary>
     public const int QuorumWaitSeconds = 120;
 
-    /// <summary>The uid and gid of the <c>rabbitmq</c> image's own user; the pods run as it.</summary>
-    private const long RabbitMQUserId = 999;
-
     /// <summary>Secret files readable by their owner and the pod's group (<c>fsGroup</c>): 0440.</summary>
     private const int SecretFileMode = 0b100_100_000;
 
@@ -141,13 +138,7 @@ internal sealed partial class KubernetesGenerator
             AutomountServiceAccountToken = true,
             EnableServiceLinks = false,
             TerminationGracePeriodSeconds = QuorumWaitSeconds + template.TerminationGracePeriodSeconds,
-            SecurityContext = new V1PodSecurityContext
-            {
-                RunAsNonRoot = true,
-                RunAsUser = RabbitMQUserId,
-                RunAsGroup = RabbitMQUserId,
-                FsGroup = RabbitMQUserId,
-            },
+            SecurityContext = ImageUserSecurityContext(),
             // Each node on its own machine where there are enough: two nodes lost with one machine would take the
             // majority of every quorum queue. Preferred, not required, so that a small cluster still schedules them.
             Affinity = new V1Affinity
@@ -211,17 +202,11 @@ internal sealed partial class KubernetesGenerator
                 RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = peerDiscovery },
                 Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = name }],
             },
-            new V1ConfigMap
+            ConfigMap(configMap, labels, new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
-                ApiVersion = "v1",
-                Kind = "ConfigMap",
-                Metadata = Metadata(configMap, labels),
-                Data = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [EnabledPluginsKey] = $"[{PeerDiscoveryPlugin}].\n",
-                    [RabbitMQConfigKey] = RabbitMQConfig(port),
-                },
-            },
+                [EnabledPluginsKey] = $"[{PeerDiscoveryPlugin}].\n",
+                [RabbitMQConfigKey] = RabbitMQConfig(port),
+            }),
             ClientService(name, labels, selector, clientPorts),
             HeadlessService(headless, labels, selector, nodePorts),
             StatefulSet(name, labels, selector, headless, RabbitMQClusterNodes, parallel: true, pod, template.StorageSize),

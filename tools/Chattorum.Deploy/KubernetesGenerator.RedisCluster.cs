@@ -26,9 +26,6 @@ internal sealed partial class KubernetesGenerator
     /// <summary>A finished bootstrap Job is removed after this long, so that a later apply may change it (a Job's pod template is immutable); running it again is harmless.</summary>
     public const int RedisClusterCreateTtlSeconds = 3600;
 
-    /// <summary>The uid and gid the <c>redis</c> image's own user has; the pods run as it (the scripts, not the image's entrypoint, start Redis).</summary>
-    private const long RedisUserId = 999;
-
     private bool IsInClusterRedisCluster(AspireResource resource) =>
         options.RedisCluster && !options.ExternalServices && resource.IsContainer && BackingServiceTemplate.IsRedis(resource);
 
@@ -103,7 +100,8 @@ internal sealed partial class KubernetesGenerator
             AutomountServiceAccountToken = false,
             EnableServiceLinks = false,
             TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
-            SecurityContext = RedisSecurityContext(),
+            // The image's user: the scripts, not the image's entrypoint, start Redis.
+            SecurityContext = ImageUserSecurityContext(),
             // A primary and its replica on one machine would fail together.
             TopologySpreadConstraints =
             [
@@ -121,18 +119,12 @@ internal sealed partial class KubernetesGenerator
 
         return
         [
-            new V1ConfigMap
+            ConfigMap(configMap, labels, new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
-                ApiVersion = "v1",
-                Kind = "ConfigMap",
-                Metadata = Metadata(configMap, labels),
-                Data = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [RedisClusterScripts.ConfigFile] = RedisClusterScripts.Config(port),
-                    [RedisClusterScripts.CreateScript] = RedisClusterScripts.Create,
-                    [RedisClusterScripts.StartScript] = RedisClusterScripts.Start,
-                },
-            },
+                [RedisClusterScripts.ConfigFile] = RedisClusterScripts.Config(port),
+                [RedisClusterScripts.CreateScript] = RedisClusterScripts.Create,
+                [RedisClusterScripts.StartScript] = RedisClusterScripts.Start,
+            }),
             // DNS names for pods that are not ready yet: the Job meets them, and restarting nodes find each other.
             HeadlessService(service, labels, selector, servicePorts),
             StatefulSet(name, labels, selector, service, RedisClusterNodes, parallel: true, pod, template.StorageSize),
@@ -166,7 +158,7 @@ internal sealed partial class KubernetesGenerator
                         AutomountServiceAccountToken = false,
                         EnableServiceLinks = false,
                         RestartPolicy = "OnFailure",
-                        SecurityContext = RedisSecurityContext(),
+                        SecurityContext = ImageUserSecurityContext(),
                         Containers =
                         [
                             new V1Container
@@ -193,13 +185,4 @@ internal sealed partial class KubernetesGenerator
             },
         };
     }
-
-    private static V1PodSecurityContext RedisSecurityContext() => new()
-    {
-        RunAsNonRoot = true,
-        RunAsUser = RedisUserId,
-        RunAsGroup = RedisUserId,
-        // The volume is writable by that user whoever provisioned it.
-        FsGroup = RedisUserId,
-    };
 }
