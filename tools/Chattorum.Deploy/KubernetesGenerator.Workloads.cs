@@ -121,8 +121,7 @@ internal sealed partial class KubernetesGenerator
         LabelSelector = new V1LabelSelector { MatchLabels = selector },
     };
 
-    private string Image(ProjectDeployment deployment) =>
-        $"{(string.IsNullOrEmpty(options.Registry) ? string.Empty : options.Registry.TrimEnd('/') + "/")}{deployment.ImageRepository}:{options.Tag}";
+    private string Image(ProjectDeployment deployment) => ImageReference.Of(options.ImageRegistry, deployment.ImageRepository, options.Tag);
 
     private static V1Probe HttpProbe(string path, string port, int periodSeconds, int failureThreshold) => new()
     {

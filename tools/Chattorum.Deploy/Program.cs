@@ -10,7 +10,7 @@ namespace Chattorum.Deploy
     /// </summary>
     internal static class DeployCommand
     {
-        public const string Usage = """
+        public static string Usage { get; } = $"""
             Writes Kubernetes manifests for Chattorum from the AppHost's app model.
 
             usage: dotnet run --project tools/Chattorum.Deploy -- [options]
@@ -19,8 +19,11 @@ namespace Chattorum.Deploy
                                      deploy/k8s-redis-cluster with --redis-cluster)
               --manifest FILE        use this Aspire manifest instead of running the AppHost's manifest publisher
               --apphost PATH         the AppHost project file or built assembly (default: src/Chattorum.AppHost)
-              --registry HOST[/PATH] image registry of the application images: HOST/chattorum/NAME:TAG
-              --tag TAG              tag of the application images (default: latest)
+              --image-registry HOST[/PATH]
+                                     registry of the application images: HOST[/PATH]/chattorum/NAME:TAG
+                                     (default: none, chattorum/NAME:TAG)
+              --tag TAG              tag of the application images (default: the release, {ImageReference.ReleaseTag}, which the
+                                     images are tagged with); never "latest", which names no particular build
               --external-services    no Redis and RabbitMQ StatefulSets: the Secret's connection strings name managed services
               --redis-cluster        Redis as a Redis Cluster: six cluster-enabled pods (3 primaries, 3 replicas) and a Job
                                      that forms the cluster; the Secret lists the pods. With --external-services, give the
@@ -47,8 +50,8 @@ namespace Chattorum.Deploy
                         case "--output": outputFolder = Value(); break;
                         case "--manifest": manifestPath = Value(); break;
                         case "--apphost": appHost = Value(); break;
-                        case "--registry": options = options with { Registry = Value() }; break;
-                        case "--tag": options = options with { Tag = Value() }; break;
+                        case "--image-registry": options = options with { ImageRegistry = Checked(Value(), ImageReference.RegistryProblem, "--image-registry") }; break;
+                        case "--tag": options = options with { Tag = Checked(Value(), ImageReference.TagProblem, "--tag") }; break;
                         case "--external-services": options = options with { ExternalServices = true }; break;
                         case "--redis-cluster": options = options with { RedisCluster = true }; break;
                         case "--ingress-host": options = options with { IngressHost = Value() }; break;
@@ -112,6 +115,9 @@ namespace Chattorum.Deploy
                 return 1;
             }
         }
+
+        private static string Checked(string value, Func<string, string?> problem, string option) =>
+            problem(value) is { } reason ? throw new ArgumentException($"{option} {value}: {reason}") : value;
 
         /// <summary>The folder with Chattorum.sln, looking up from the current directory.</summary>
         internal static string? RepositoryRoot()

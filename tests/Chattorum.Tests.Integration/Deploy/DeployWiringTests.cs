@@ -50,7 +50,8 @@ public class DeployWiringTests(AspireManifestFixture fixture)
 
         Assert.Equal(fixture.Manifest["chatapi"].Replicas, deployment.Spec.Replicas);
         Assert.Equal(3, deployment.Spec.Replicas);
-        Assert.Equal("chattorum/chatapi:latest", container.Image);
+        // The release the images are tagged with (ContainerImageTag = $(Version)), never a moving tag.
+        Assert.Equal($"chattorum/chatapi:{ImageReferenceTests.DirectoryBuildVersion()}", container.Image);
         var port = Assert.Single(container.Ports);
         Assert.Equal(("http", 8080), (port.Name, port.ContainerPort));
         Assert.Equal(HostingDefaults.HealthEndpointPath, container.ReadinessProbe.HttpGet.Path);
@@ -173,7 +174,7 @@ public class DeployWiringTests(AspireManifestFixture fixture)
     [Fact]
     public void Images_tag_and_ingress_host_follow_the_options()
     {
-        var objects = Generate(new DeployOptions { Registry = "registry.example.com/team", Tag = "1.2.3", IngressHost = "chat.example.com" });
+        var objects = Generate(new DeployOptions { ImageRegistry = "registry.example.com/team", Tag = "1.2.3", IngressHost = "chat.example.com" });
 
         Assert.Equal("registry.example.com/team/chattorum/chatapi:1.2.3", Named<V1Deployment>(objects, "chatapi").Spec.Template.Spec.Containers.Single().Image);
         Assert.Equal("registry.example.com/team/chattorum/stockbot:1.2.3", Named<V1Deployment>(objects, "stockbot").Spec.Template.Spec.Containers.Single().Image);
