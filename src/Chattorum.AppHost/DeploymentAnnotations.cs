@@ -5,11 +5,15 @@ namespace Chattorum.AppHost;
 /// <summary>CPU and memory a workload requests and may use at most, in Kubernetes quantities (<c>250m</c>, <c>256Mi</c>).</summary>
 internal sealed record ResourceSizing(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit);
 
-/// <summary>The HTTP paths a deployment probes: ready to take traffic, and alive (<c>MapDefaultEndpoints</c> serves both).</summary>
-internal sealed record HealthProbes(string ReadyPath, string AlivePath)
+/// <summary>
+/// What a deployment probes: the paths of ready to take traffic and alive (<c>MapDefaultEndpoints</c> serves both), and
+/// the port of their own they answer on there (the ServiceDefaults' <c>Health:Port</c>), which nothing outside the
+/// cluster reaches. In run mode the AppHost sets no such port: the probes answer on the service's one port.
+/// </summary>
+internal sealed record HealthProbes(string ReadyPath, string AlivePath, int Port)
 {
-    /// <summary>The ServiceDefaults' <c>/health</c> and <c>/alive</c>, which every Chattorum service maps.</summary>
-    public static HealthProbes Default { get; } = new("/health", "/alive");
+    /// <summary>The ServiceDefaults' <c>/health</c> and <c>/alive</c>, which every Chattorum service maps, on 8081 (the images' management port).</summary>
+    public static HealthProbes Default { get; } = new("/health", "/alive", 8081);
 }
 
 /// <summary>

@@ -63,6 +63,7 @@ internal static class ManifestDeployment
         writer.WriteEndObject();
 
         writer.WriteStartObject("probes");
+        writer.WriteNumber("port", deployment.Probes.Port);
         writer.WriteString("ready", deployment.Probes.ReadyPath);
         writer.WriteString("alive", deployment.Probes.AlivePath);
         writer.WriteEndObject();

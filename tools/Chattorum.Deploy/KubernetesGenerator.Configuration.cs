@@ -10,6 +10,9 @@ namespace Chattorum.Deploy;
 /// </summary>
 internal sealed partial class KubernetesGenerator
 {
+    /// <summary>The applications' setting that keeps the probes on a port of their own (the ServiceDefaults' <c>Health:Port</c>).</summary>
+    public const string ManagementPortSetting = "Health__Port";
+
     /// <summary>An application's settings: its ConfigMap's data, and its container's environment (ConfigMap keys, then Secret keys).</summary>
     private sealed record ApplicationSettings(string ConfigMapName, SortedDictionary<string, string> Config, List<V1EnvVar> Env);
 
@@ -26,7 +29,9 @@ internal sealed partial class KubernetesGenerator
         var configMapName = ConfigMapName(name);
         var config = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["ASPNETCORE_URLS"] = string.Create(CultureInfo.InvariantCulture, $"http://+:{HttpPort}"),
+            // Kestrel listens on both ports; the probes answer only on the second, and nothing else does.
+            ["ASPNETCORE_HTTP_PORTS"] = string.Create(CultureInfo.InvariantCulture, $"{HttpPort};{deployment.ProbePort}"),
+            [ManagementPortSetting] = deployment.ProbePort.ToString(CultureInfo.InvariantCulture),
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = options.OtlpEndpoint,
             ["OTEL_SERVICE_NAME"] = name,
         };
@@ -35,7 +40,7 @@ internal sealed partial class KubernetesGenerator
         var broker = Broker();
 
         // Aspire also passes each referenced service as CACHE_HOST, CACHE_PORT, ... and the port as HTTP_PORTS: the
-        // applications read only ConnectionStrings__*, and the port is ASPNETCORE_URLS here.
+        // applications read only ConnectionStrings__*, and the ports are ASPNETCORE_HTTP_PORTS here.
         var referenced = ConnectedServices(project, deployment)
             .Select(resource => resource.Name.ToUpperInvariant().Replace('-', '_') + "_")
             .ToHashSet(StringComparer.Ordinal);

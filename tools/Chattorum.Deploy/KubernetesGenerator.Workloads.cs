@@ -9,8 +9,14 @@ namespace Chattorum.Deploy;
 /// </summary>
 internal sealed partial class KubernetesGenerator
 {
-    /// <summary>The port every application listens on in its container (<c>ASPNETCORE_URLS</c>).</summary>
+    /// <summary>The port every application serves its clients on in its container: the only one its Service exposes.</summary>
     public const int HttpPort = 8080;
+
+    /// <summary>
+    /// The name of the container port the probes answer on (<see cref="ProjectDeployment.ProbePort"/>), and nothing else:
+    /// no Service exposes it, so <c>/health</c> and <c>/alive</c> are out of the Ingress's reach.
+    /// </summary>
+    public const string ManagementPortName = "management";
 
     /// <summary>
     /// How long a pod of an externally reached application waits after it is marked terminating, before it gets SIGTERM:
@@ -35,7 +41,12 @@ internal sealed partial class KubernetesGenerator
         var selector = Selector(name);
 
         var http = project.Bindings.FirstOrDefault(binding => binding.Name == HttpEndpoint)
-            ?? throw new NotSupportedException($"Project '{name}' has no '{HttpEndpoint}' endpoint: the probes need one.");
+            ?? throw new NotSupportedException($"Project '{name}' has no '{HttpEndpoint}' endpoint: its Service needs one.");
+        if (deployment.ProbePort == HttpPort)
+        {
+            throw new NotSupportedException($"Project '{name}': its probes' port must not be its clients' port {HttpPort}, which the Service exposes.");
+        }
+
         var external = project.Bindings.Any(binding => binding.External);
         var replicated = project.Replicas > 1;
 
@@ -65,11 +76,15 @@ internal sealed partial class KubernetesGenerator
     {
         Name = project.Name,
         Image = Image(deployment),
-        Ports = [new V1ContainerPort { Name = http.Name, ContainerPort = HttpPort, Protocol = "TCP" }],
+        Ports =
+        [
+            new V1ContainerPort { Name = http.Name, ContainerPort = HttpPort, Protocol = "TCP" },
+            new V1ContainerPort { Name = ManagementPortName, ContainerPort = deployment.ProbePort, Protocol = "TCP" },
+        ],
         Env = env,
-        StartupProbe = HttpProbe(deployment.AlivePath, http.Name, periodSeconds: 2, failureThreshold: 30),
-        ReadinessProbe = HttpProbe(deployment.ReadyPath, http.Name, periodSeconds: 5, failureThreshold: 2),
-        LivenessProbe = HttpProbe(deployment.AlivePath, http.Name, periodSeconds: 10, failureThreshold: 3),
+        StartupProbe = HttpProbe(deployment.AlivePath, ManagementPortName, periodSeconds: 2, failureThreshold: 30),
+        ReadinessProbe = HttpProbe(deployment.ReadyPath, ManagementPortName, periodSeconds: 5, failureThreshold: 2),
+        LivenessProbe = HttpProbe(deployment.AlivePath, ManagementPortName, periodSeconds: 10, failureThreshold: 3),
         Resources = Resources(deployment.Sizing),
         Lifecycle = external
             ? new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = PreStopSleepSeconds } } }

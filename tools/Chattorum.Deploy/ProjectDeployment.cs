@@ -12,6 +12,7 @@ internal sealed record Sizing(string CpuRequest, string MemoryRequest, string Cp
 /// </summary>
 /// <param name="Component">The <c>app.kubernetes.io/component</c> label.</param>
 /// <param name="ImageRepository">The image without registry and tag (<c>chattorum/chatapi</c>).</param>
+/// <param name="ProbePort">The port the probes answer on, and nothing else (the applications' <c>Health:Port</c>).</param>
 /// <param name="ReadyPath">The readiness probe's path.</param>
 /// <param name="AlivePath">The startup and liveness probes' path.</param>
 /// <param name="OptionalSecrets">Secret keys the project reads when they are set, whether or not the AppHost was given them.</param>
@@ -21,6 +22,7 @@ internal sealed record ProjectDeployment(
     string Component,
     string ImageRepository,
     Sizing Sizing,
+    int ProbePort,
     string ReadyPath,
     string AlivePath,
     IReadOnlyList<string> OptionalSecrets,
@@ -42,6 +44,7 @@ internal sealed record ProjectDeployment(
                 Component: Text(json, "component"),
                 ImageRepository: Text(json, "image"),
                 Sizing: new Sizing(Text(requests, "cpu"), Text(requests, "memory"), Text(limits, "cpu"), Text(limits, "memory")),
+                ProbePort: Port(probes, "port"),
                 ReadyPath: Text(probes, "ready"),
                 AlivePath: Text(probes, "alive"),
                 OptionalSecrets: Texts(json, "optionalSecrets"),
@@ -64,6 +67,11 @@ internal sealed record ProjectDeployment(
         Property(json, property).GetString() is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException($"\"{property}\" is empty");
+
+    private static int Port(JsonElement json, string property) =>
+        Property(json, property) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var port) && port is > 0 and <= ushort.MaxValue
+            ? port
+            : throw new InvalidOperationException($"\"{property}\" is not a TCP port");
 
     private static List<string> Texts(JsonElement json, string property) =>
         Property(json, property).EnumerateArray().Select(item => item.GetString() ?? throw new InvalidOperationException($"\"{property}\" holds a null")).ToList();

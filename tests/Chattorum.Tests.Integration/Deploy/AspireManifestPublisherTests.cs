@@ -66,9 +66,10 @@ public class AspireManifestPublisherTests(AspireManifestFixture fixture)
 
         Assert.Equal(("chat", "chattorum/chatapi"), (chat.Component, chat.ImageRepository));
         Assert.Equal(("bot", "chattorum/stockbot"), (bot.Component, bot.ImageRepository));
+        // The probes on a port of their own (the images' management port, 8081), away from the clients' 8080.
         Assert.All(new[] { chat, bot }, deployment => Assert.Equal(
-            (HostingDefaults.HealthEndpointPath, HostingDefaults.AlivenessEndpointPath),
-            (deployment.ReadyPath, deployment.AlivePath)));
+            (HostingDefaults.HealthEndpointPath, HostingDefaults.AlivenessEndpointPath, 8081),
+            (deployment.ReadyPath, deployment.AlivePath, deployment.ProbePort)));
 
         // Which service talks to which: the references of the app model, without its parameters.
         Assert.Equal(["cache", "messaging"], chat.ConnectsTo);

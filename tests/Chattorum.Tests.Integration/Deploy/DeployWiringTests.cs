@@ -52,10 +52,12 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         Assert.Equal(3, deployment.Spec.Replicas);
         // The release the images are tagged with (ContainerImageTag = $(Version)), never a moving tag.
         Assert.Equal($"chattorum/chatapi:{ImageReferenceTests.DirectoryBuildVersion()}", container.Image);
-        var port = Assert.Single(container.Ports);
-        Assert.Equal(("http", 8080), (port.Name, port.ContainerPort));
+        Assert.Equal([("http", 8080), ("management", 8081)], container.Ports.Select(p => (p.Name, p.ContainerPort)));
         Assert.Equal(HostingDefaults.HealthEndpointPath, container.ReadinessProbe.HttpGet.Path);
         Assert.Equal(HostingDefaults.AlivenessEndpointPath, container.LivenessProbe.HttpGet.Path);
+        // The probes on the management port, which the Service (and so the Ingress) does not expose.
+        Assert.All(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, probe => Assert.Equal("management", probe.HttpGet.Port.Value));
+        Assert.Equal(["http"], Named<V1Service>(objects, "chatapi").Spec.Ports.Select(p => p.TargetPort.Value));
         Assert.NotNull(container.Resources.Requests["cpu"]);
         Assert.NotNull(container.Resources.Requests["memory"]);
         Assert.NotNull(container.Resources.Limits["cpu"]);
@@ -108,13 +110,19 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         foreach (var (app, env) in new[] { ("chatapi", chat), ("stockbot", bot) })
         {
             var config = Named<V1ConfigMap>(objects, $"{app}-config");
-            foreach (var key in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "ASPNETCORE_URLS" })
+            foreach (var key in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "ASPNETCORE_HTTP_PORTS", "Health__Port" })
             {
                 Assert.Equal(("configMap", $"{app}-config"), (env[key].Source, env[key].Name));
             }
 
             Assert.Equal(app, config.Data["OTEL_SERVICE_NAME"]);
-            Assert.Equal("http://+:8080", config.Data["ASPNETCORE_URLS"]);
+            // Kestrel listens on the clients' port and the probes' port; the ServiceDefaults keep the probes on the second.
+            var container = Named<V1Deployment>(objects, app).Spec.Template.Spec.Containers.Single();
+            var ports = container.Ports.ToDictionary(p => p.Name, p => p.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal($"{ports["http"]};{ports["management"]}", config.Data["ASPNETCORE_HTTP_PORTS"]);
+            Assert.Equal(KubernetesGenerator.ManagementPortSetting, Microsoft.Extensions.Hosting.ManagementPort.ConfigurationKey.Replace(":", "__", StringComparison.Ordinal));
+            Assert.Equal(ports["management"], config.Data["Health__Port"]);
+            Assert.DoesNotContain("ASPNETCORE_URLS", env.Keys);
             Assert.StartsWith("http", config.Data["OTEL_EXPORTER_OTLP_ENDPOINT"], StringComparison.Ordinal);
             // Nothing of Aspire's local wiring: the applications read only ConnectionStrings__*.
             Assert.DoesNotContain(env.Keys, key => key.StartsWith("CACHE_", StringComparison.Ordinal) || key.StartsWith("MESSAGING_", StringComparison.Ordinal) || key == "HTTP_PORTS");
@@ -283,6 +291,8 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         var services = objects.OfType<V1Service>().ToDictionary(s => s.Metadata.Name);
         foreach (var service in services.Values)
         {
+            // The probes' own port stays inside the pod's network: no Service (and so no Ingress) carries it.
+            Assert.DoesNotContain(service.Spec.Ports, p => p.TargetPort.Value == KubernetesGenerator.ManagementPortName);
             var targets = workloads.Where(w => Selects(service.Spec.Selector, w.Template.Metadata.Labels)).ToList();
             Assert.True(targets.Count == 1, $"Service {service.Metadata.Name} selects {targets.Count} workloads");
             var containerPorts = targets[0].Template.Spec.Containers.SelectMany(c => c.Ports).ToList();
