@@ -35,6 +35,7 @@ internal sealed partial class KubernetesGenerator
             ReadinessProbe = template.ReadinessProbe,
             LivenessProbe = template.LivenessProbe,
             Resources = Resources(template.Sizing),
+            SecurityContext = RestrictedContainerSecurityContext(),
             VolumeMounts = [new V1VolumeMount { Name = DataVolume, MountPath = template.DataPath }],
         };
 
@@ -43,7 +44,9 @@ internal sealed partial class KubernetesGenerator
             AutomountServiceAccountToken = false,
             EnableServiceLinks = false,
             TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
-            SecurityContext = VolumeGroupSecurityContext(),
+            // The image's user from the start: its entrypoint then has no root to drop and execs Redis, which writes
+            // only its data folder.
+            SecurityContext = RestrictedPodSecurityContext(BackingServiceImageUserId, volumeGroup: true),
             Containers = [container],
         };
         var headless = HeadlessServiceName(resource);

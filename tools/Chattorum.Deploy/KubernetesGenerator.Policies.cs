@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 
 namespace Chattorum.Deploy;
@@ -13,8 +14,16 @@ internal sealed partial class KubernetesGenerator
 
     public const int TargetCpuUtilization = 70;
 
+    /// <summary>The uid and gid of the .NET images' non-root <c>app</c> user (the applications' <c>ContainerUser</c>).</summary>
+    public const long DotNetImageUserId = 1654;
+
     /// <summary>The uid and gid of the <c>redis</c> and <c>rabbitmq</c> images' own users.</summary>
-    private const long BackingServiceImageUserId = 999;
+    public const long BackingServiceImageUserId = 999;
+
+    /// <summary>The size of a <see cref="ScratchVolume"/>: temporary files and sockets, not data.</summary>
+    public const string ScratchVolumeSize = "64Mi";
+
+    private const string RuntimeDefaultSeccomp = "RuntimeDefault";
 
     private static V2HorizontalPodAutoscaler Autoscaler(string name, IDictionary<string, string> labels, int replicas) => new()
     {
@@ -63,25 +72,48 @@ internal sealed partial class KubernetesGenerator
         },
     };
 
-    /// <summary>An application's container: no privilege escalation, no capabilities.</summary>
-    private static V1SecurityContext ApplicationContainerSecurityContext() => new()
+    /// <summary>
+    /// Every pod meets the Restricted Pod Security Standard (<see cref="PodSecurityStandard"/>, which checks the generated
+    /// pods): it runs as its image's non-root user, under the runtime's default seccomp profile, with
+    /// <paramref name="volumeGroup"/> the owner group of its volumes (its data volume is then writable by that user
+    /// whoever provisioned it).
+    /// </summary>
+    private static V1PodSecurityContext RestrictedPodSecurityContext(long userId, bool volumeGroup) => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = userId,
+        RunAsGroup = userId,
+        FsGroup = volumeGroup ? userId : null,
+        SeccompProfile = new V1SeccompProfile { Type = RuntimeDefaultSeccomp },
+    };
+
+    /// <summary>
+    /// Every container: no privilege escalation, no capabilities, and a read-only root filesystem; what a process must
+    /// write goes to a volume (its data volume, or a <see cref="ScratchVolume"/>).
+    /// </summary>
+    private static V1SecurityContext RestrictedContainerSecurityContext() => new()
     {
         AllowPrivilegeEscalation = false,
         Capabilities = new V1Capabilities { Drop = ["ALL"] },
+        ReadOnlyRootFilesystem = true,
     };
 
-    /// <summary>One Redis through the image's entrypoint: the image's users (uid and gid 999) may write the volume whoever provisioned it.</summary>
-    private static V1PodSecurityContext VolumeGroupSecurityContext() => new() { FsGroup = BackingServiceImageUserId };
-
-    /// <summary>
-    /// A backing service's pod that runs as the image's own user (the Redis Cluster's, whose scripts start Redis, and
-    /// RabbitMQ's), which may write the volume whoever provisioned it.
-    /// </summary>
-    private static V1PodSecurityContext ImageUserSecurityContext() => new()
+    /// <summary>A writable folder on a read-only root filesystem, emptied when the pod goes, of at most <see cref="ScratchVolumeSize"/>.</summary>
+    private static V1Volume ScratchVolume(string name) => new()
     {
-        RunAsNonRoot = true,
-        RunAsUser = BackingServiceImageUserId,
-        RunAsGroup = BackingServiceImageUserId,
-        FsGroup = BackingServiceImageUserId,
+        Name = name,
+        EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity(ScratchVolumeSize) },
     };
+
+    /// <summary>Refuses objects with a pod that breaks the Restricted profile: nothing generated may need a weaker namespace.</summary>
+    internal static void RequireRestricted(string file, IEnumerable<IKubernetesObject> objects)
+    {
+        var violations = PodSecurityStandard.PodTemplates(objects)
+            .SelectMany(pod => PodSecurityStandard.RestrictedViolations(pod.Template).Select(violation => $"{pod.Name}: {violation}"))
+            .ToList();
+        if (violations.Count > 0)
+        {
+            throw new NotSupportedException($"{file} breaks the Restricted Pod Security Standard: {string.Join("; ", violations)}");
+        }
+    }
 }

@@ -81,6 +81,7 @@ internal sealed partial class KubernetesGenerator
             ReadinessProbe = template.ReadinessProbe,
             LivenessProbe = template.LivenessProbe,
             Resources = Resources(template.Sizing),
+            SecurityContext = RestrictedContainerSecurityContext(),
             VolumeMounts =
             [
                 new V1VolumeMount { Name = DataVolume, MountPath = RedisClusterScripts.DataPath },
@@ -100,8 +101,8 @@ internal sealed partial class KubernetesGenerator
             AutomountServiceAccountToken = false,
             EnableServiceLinks = false,
             TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
-            // The image's user: the scripts, not the image's entrypoint, start Redis.
-            SecurityContext = ImageUserSecurityContext(),
+            // The image's user: the scripts, not the image's entrypoint, start Redis, which writes only its volume.
+            SecurityContext = RestrictedPodSecurityContext(BackingServiceImageUserId, volumeGroup: true),
             // A primary and its replica on one machine would fail together.
             TopologySpreadConstraints =
             [
@@ -158,7 +159,7 @@ internal sealed partial class KubernetesGenerator
                         AutomountServiceAccountToken = false,
                         EnableServiceLinks = false,
                         RestartPolicy = "OnFailure",
-                        SecurityContext = ImageUserSecurityContext(),
+                        SecurityContext = RestrictedPodSecurityContext(BackingServiceImageUserId, volumeGroup: false),
                         Containers =
                         [
                             new V1Container
@@ -176,6 +177,7 @@ internal sealed partial class KubernetesGenerator
                                     new V1EnvVar { Name = "STATEFULSET", Value = resource.Name },
                                 ],
                                 Resources = Resources(new Sizing("50m", "32Mi", "200m", "64Mi")),
+                                SecurityContext = RestrictedContainerSecurityContext(),
                                 VolumeMounts = [new V1VolumeMount { Name = ConfigVolume, MountPath = RedisClusterScripts.MountPath, ReadOnlyProperty = true }],
                             },
                         ],

@@ -30,6 +30,10 @@ internal sealed partial class KubernetesGenerator
     /// </summary>
     public const int TerminationGracePeriodSeconds = PreStopSleepSeconds + 35;
 
+    /// <summary>The .NET runtime's temporary files (its diagnostics socket) on the read-only root filesystem.</summary>
+    private const string TempVolume = "tmp";
+    private const string TempPath = "/tmp";
+
     /// <summary>The endpoint every project must have: the probes and the Service use it.</summary>
     private const string HttpEndpoint = "http";
 
@@ -89,7 +93,8 @@ internal sealed partial class KubernetesGenerator
         Lifecycle = external
             ? new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = PreStopSleepSeconds } } }
             : null,
-        SecurityContext = ApplicationContainerSecurityContext(),
+        SecurityContext = RestrictedContainerSecurityContext(),
+        VolumeMounts = [new V1VolumeMount { Name = TempVolume, MountPath = TempPath }],
     };
 
     private static V1Deployment Deployment(AspireResource project, IDictionary<string, string> labels, IDictionary<string, string> selector, V1Container container, bool external)
@@ -119,8 +124,10 @@ internal sealed partial class KubernetesGenerator
                         AutomountServiceAccountToken = false,
                         EnableServiceLinks = false,
                         TerminationGracePeriodSeconds = external ? TerminationGracePeriodSeconds : null,
+                        SecurityContext = RestrictedPodSecurityContext(DotNetImageUserId, volumeGroup: false),
                         TopologySpreadConstraints = replicated ? [SpreadOverNodes(selector)] : null,
                         Containers = [container],
+                        Volumes = [ScratchVolume(TempVolume)],
                     },
                 },
             },

@@ -151,6 +151,11 @@ internal sealed partial class KubernetesGenerator
         }
 
         files.Add(SecretsFileName, allSecrets);
+        foreach (var (file, objects) in files)
+        {
+            RequireRestricted(file, objects);
+        }
+
         return files;
     }
 
