@@ -21,8 +21,8 @@ internal static class BrokerUsers
     public const int PasswordBytes = 32;
 
     /// <summary>
-    /// The definitions the generated manifests carry: every user with its rights and an empty password hash, which no
-    /// password matches. Applied as they are, RabbitMQ runs but nobody can log in: the placeholders grant nothing.
+    /// Definitions with every user and its rights and an empty password hash, which no password matches: what the
+    /// manifests' generator works with, since it withholds every secret value (<see cref="SecretValues.Withheld"/>).
     /// </summary>
     public static string PlaceholderDefinitions(IEnumerable<BrokerIdentity> users)
     {
@@ -52,7 +52,7 @@ internal static class BrokerUsers
 
     /// <summary>
     /// <c>--broker-users DIR</c>: writes <c>definitions.json</c> and one <c>USER.password</c> file per user into
-    /// <paramref name="folder"/>, readable by their owner only, for the operator's <c>kubectl create secret</c>.
+    /// <paramref name="folder"/>, readable by their owner only: new passwords for a running cluster (docs/deploy.md).
     /// </summary>
     public static IReadOnlyList<string> Write(string folder, IEnumerable<BrokerIdentity> users)
     {
@@ -63,21 +63,7 @@ internal static class BrokerUsers
             .Select(entry => ($"{entry.Key}.password", entry.Value))
             .Prepend(("definitions.json", definitions)))
         {
-            var path = Path.Combine(folder, name);
-            File.Delete(path);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(path, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(content);
-            }
-
-            written.Add($"wrote     {path}");
+            written.Add(PrivateFile.Write(Path.Combine(folder, name), content));
         }
 
         return written;

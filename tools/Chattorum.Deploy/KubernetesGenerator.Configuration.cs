@@ -21,7 +21,8 @@ internal sealed partial class KubernetesGenerator
     /// <summary>
     /// Splits <paramref name="project"/>'s environment: literal values into its ConfigMap, expressions into
     /// <paramref name="appSecrets"/> (its Secret), each application's broker connection string as its own broker user;
-    /// its optional secrets are offered as optional keys of the Secret whether or not the app model sets them.
+    /// its optional secrets are read as optional keys of the Secret, whether or not the app model sets them, and get no
+    /// value here (the operator adds them).
     /// </summary>
     private ApplicationSettings ProjectSettings(AspireResource project, ProjectDeployment deployment, SortedDictionary<string, string> appSecrets)
     {
@@ -67,11 +68,6 @@ internal sealed partial class KubernetesGenerator
             {
                 config[key] = value;
             }
-        }
-
-        foreach (var key in deployment.OptionalSecrets)
-        {
-            AddSecret(appSecrets, key, string.Empty, name);
         }
 
         var env = config.Keys.Select(key => new V1EnvVar

@@ -72,12 +72,12 @@ internal sealed partial class KubernetesGenerator
 
     /// <summary>
     /// The connection string of an application that connects as <paramref name="identity"/>: one URI to the client
-    /// Service, which spreads connections (and reconnections) over the ready nodes. The password is a placeholder.
+    /// Service, which spreads connections (and reconnections) over the ready nodes, with the user's password.
     /// </summary>
     private string BrokerConnectionString(AspireResource broker, BrokerIdentity identity) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"amqp://{identity.User}:{PlaceholderPrefix}-{broker.Name}-{identity.User}-password@{HostOf(broker)}:{ContainerPort(broker)}");
+            $"amqp://{identity.User}:{secretValues.BrokerUsers(BrokerIdentities()).Passwords[identity.User]}@{broker.Name}:{ContainerPort(broker)}");
 
     private List<IKubernetesObject> RabbitMQCluster(AspireResource resource, IReadOnlyList<BrokerIdentity> users, SortedDictionary<string, string> serviceSecrets)
     {
@@ -91,10 +91,9 @@ internal sealed partial class KubernetesGenerator
         var port = ContainerPort(resource);
         var distributionPort = port + ErlangDistributionPortOffset;
 
-        // The operator replaces both (docs/deploy.md): a placeholder cookie stops the nodes from starting, and the
-        // placeholder definitions let nobody log in.
-        AddSecret(serviceSecrets, ErlangCookieKey(resource), $"{PlaceholderPrefix}-{ErlangCookieKey(resource)}", name);
-        AddSecret(serviceSecrets, DefinitionsKey(resource), BrokerUsers.PlaceholderDefinitions(users), name);
+        // The cookie the nodes share, and the broker users with the passwords of the applications' connection strings.
+        AddSecret(serviceSecrets, ErlangCookieKey(resource), secretValues.ErlangCookie(name), name);
+        AddSecret(serviceSecrets, DefinitionsKey(resource), secretValues.BrokerUsers(users).Definitions, name);
 
         var node = new V1Container
         {
@@ -243,7 +242,8 @@ internal sealed partial class KubernetesGenerator
     /// <summary>
     /// Nodes of one cluster must share the Erlang cookie, and Erlang accepts it only in a file its user alone can read
     /// (<c>$HOME/.erlang.cookie</c>, mode 0400): a Secret volume's files belong to root, so this copies it there. It
-    /// refuses the placeholder: a cookie anyone knows would let anyone who reaches the nodes run code on them.
+    /// refuses an empty cookie and the placeholder of secrets.yaml before 0.17: a cookie anyone knows would let anyone
+    /// who reaches the nodes run code on them.
     /// </summary>
     private static V1Container ErlangCookieInstaller(AspireResource resource)
     {
@@ -260,7 +260,7 @@ internal sealed partial class KubernetesGenerator
                 $"""
                 set -eu
                 case "$(cat {source})" in
-                  {PlaceholderPrefix}*|'') echo "{ErlangCookieKey(resource)} in Secret {ServiceSecretName} is still a placeholder: set a random cookie (docs/deploy.md)" >&2; exit 1 ;;
+                  {PlaceholderPrefix}*|'') echo "{ErlangCookieKey(resource)} in Secret {ServiceSecretName} is empty or a placeholder: set a random cookie (docs/deploy.md)" >&2; exit 1 ;;
                 esac
                 rm -f {target}
                 cp {source} {target}

@@ -36,7 +36,10 @@ internal sealed partial class KubernetesGenerator
     public const string ServiceSecretName = "chattorum-service-secrets";
     public const string PartOf = "chattorum";
     public const string ManagedBy = "chattorum-deploy";
+    /// <summary>What <c>--secrets DIR</c> writes: the Secrets with their values, never part of the manifests.</summary>
     public const string SecretsFileName = "secrets.yaml";
+
+    /// <summary>The prefix of the placeholders that secrets.yaml held before 0.17 (the cookie installer still refuses one).</summary>
     public const string PlaceholderPrefix = "REPLACE-ME";
 
     public static class Labels
@@ -49,22 +52,24 @@ internal sealed partial class KubernetesGenerator
 
     private readonly AspireManifest manifest;
     private readonly DeployOptions options;
+    private readonly SecretValues secretValues;
     private readonly ManifestExpressions expressions;
 
-    public KubernetesGenerator(AspireManifest manifest, DeployOptions options)
+    /// <summary>
+    /// <paramref name="secretValues"/>: where the Secrets' values come from, <see cref="SecretValues.Withheld"/> (the
+    /// default) for the manifests, which carry no Secret; random ones for <see cref="GenerateSecrets"/>.
+    /// </summary>
+    public KubernetesGenerator(AspireManifest manifest, DeployOptions options, SecretValues? secretValues = null)
     {
         this.manifest = manifest;
         this.options = options;
+        this.secretValues = secretValues ?? SecretValues.Withheld;
         expressions = new ManifestExpressions(
             manifest,
-            hostOf: HostOf,
-            parameterValue: parameter => $"{PlaceholderPrefix}-{parameter.Name}",
+            hostOf: resource => resource.Name,
+            parameterValue: parameter => this.secretValues.Parameter(parameter.Name, parameter.MinLength),
             connectionStringOf: (resource, evaluated) => IsInClusterRedisCluster(resource) ? RedisClusterConnectionString(resource, evaluated) : evaluated);
     }
-
-    /// <summary>The host name a resource is reached at: its Service, or a placeholder for a managed service.</summary>
-    private string HostOf(AspireResource resource) =>
-        options.ExternalServices && resource.IsContainer ? $"{PlaceholderPrefix}-{resource.Name}-host" : resource.Name;
 
     /// <summary>The app model's RabbitMQ, if it has one.</summary>
     private AspireResource? Broker() =>
@@ -96,15 +101,39 @@ internal sealed partial class KubernetesGenerator
             ?? throw new NotSupportedException(
                 $"Project '{project.Name}' has no \"{ProjectDeployment.PropertyName}\" in the Aspire manifest: give it one with WithDeployment in the AppHost.");
 
-    /// <summary>The files, in name order.</summary>
+    /// <summary>The manifest files, in name order.</summary>
     public IReadOnlyList<ManifestFile> Generate() =>
         GenerateObjects()
-            .Select(file => new ManifestFile(file.Key, Serialize(file.Value, file.Key == SecretsFileName)))
+            .Select(file => new ManifestFile(file.Key, Serialize(file.Value, ManifestHeader())))
             .OrderBy(file => file.Name, StringComparer.Ordinal)
             .ToList();
 
-    /// <summary>The objects of every file, before serialization.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<IKubernetesObject>> GenerateObjects()
+    /// <summary>The objects of every manifest file, before serialization: the workloads and what they need, but no Secret.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<IKubernetesObject>> GenerateObjects() => Build().Files;
+
+    /// <summary>
+    /// The Secrets every workload reads, with this generator's (random) values: the file <c>--secrets DIR</c> writes for
+    /// the operator to apply and delete. Refused for managed services, whose addresses and passwords only the operator knows.
+    /// </summary>
+    public ManifestFile GenerateSecrets()
+    {
+        if (secretValues.AreWithheld)
+        {
+            throw new InvalidOperationException("The manifests' generator withholds secret values: give it SecretValues.Random() to write Secrets.");
+        }
+
+        if (options.ExternalServices)
+        {
+            throw new NotSupportedException(
+                "--secrets with --external-services: the managed services' addresses and passwords are yours. Create the Secrets " +
+                $"{string.Join(", ", manifest.Resources.Where(r => r.IsProject).Select(r => AppSecretName(r.Name)))} with their connection strings (docs/deploy.md).");
+        }
+
+        return new ManifestFile(SecretsFileName, Serialize(Build().Secrets, SecretsHeader()));
+    }
+
+    /// <summary>The manifest files' objects, and the Secrets they read (with the values of <see cref="secretValues"/>).</summary>
+    private (Dictionary<string, IReadOnlyList<IKubernetesObject>> Files, List<IKubernetesObject> Secrets) Build()
     {
         var files = new Dictionary<string, IReadOnlyList<IKubernetesObject>>(StringComparer.Ordinal);
         var appSecrets = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
@@ -136,44 +165,45 @@ internal sealed partial class KubernetesGenerator
 
         foreach (var project in projects)
         {
-            var secrets = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            files.Add($"{project.Name}.yaml", Project(project, secrets));
-            appSecrets.Add(project.Name, secrets);
+            var projectSecrets = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            files.Add($"{project.Name}.yaml", Project(project, projectSecrets));
+            appSecrets.Add(project.Name, projectSecrets);
         }
 
-        var allSecrets = appSecrets
+        var secrets = appSecrets
             .Where(project => project.Value.Count > 0)
             .Select(project => (IKubernetesObject)Secret(AppSecretName(project.Key), project.Value))
             .ToList();
         if (serviceSecrets.Count > 0)
         {
-            allSecrets.Add(Secret(ServiceSecretName, serviceSecrets));
+            secrets.Add(Secret(ServiceSecretName, serviceSecrets));
         }
 
-        files.Add(SecretsFileName, allSecrets);
         foreach (var (file, objects) in files)
         {
             RequireRestricted(file, objects);
         }
 
-        return files;
+        return (files, secrets);
     }
 
-    private string Serialize(IReadOnlyList<IKubernetesObject> objects, bool secrets)
-    {
-        var arguments = string.Concat(options.ToArguments().Select(argument => " " + argument));
-        var header = new List<string>
-        {
-            "# Generated by tools/Chattorum.Deploy from the AppHost's app model (its Aspire manifest). Do not edit by hand;",
-            $"# regenerate with: dotnet run --project tools/Chattorum.Deploy -- --output {options.OutputFolder}{arguments}",
-        };
-        if (secrets)
-        {
-            header.Add($"# Every {PlaceholderPrefix} value is a placeholder: set real secrets before going live (README, \"Deploy to Kubernetes\").");
-            header.Add("# ChatApi refuses to start until Auth__SigningKey is a secret of at least 32 bytes; RabbitMQ until its Erlang cookie is");
-            header.Add("# set; the broker users (the definitions file) have no password until it is replaced (docs/deploy.md).");
-        }
+    private string[] ManifestHeader() =>
+    [
+        "# Generated by tools/Chattorum.Deploy from the AppHost's app model (its Aspire manifest). Do not edit by hand;",
+        $"# regenerate with: dotnet run --project tools/Chattorum.Deploy -- --output {options.OutputFolder}{Arguments()}",
+    ];
 
+    private string[] SecretsHeader() =>
+    [
+        "# Generated by tools/Chattorum.Deploy: the Secrets the workloads read, with new random values. Real secrets: apply",
+        "# them (kubectl -n NAMESPACE apply -f secrets.yaml) before the workloads, then delete this file; never commit it.",
+        $"# Written by: dotnet run --project tools/Chattorum.Deploy -- --secrets DIR{Arguments()}",
+    ];
+
+    private string Arguments() => string.Concat(options.ToArguments().Select(argument => " " + argument));
+
+    private static string Serialize(IReadOnlyList<IKubernetesObject> objects, IEnumerable<string> header)
+    {
         var body = string.Join("\n---\n", objects.Select(KubernetesYaml.Serialize));
         return string.Join('\n', header) + "\n" + body + "\n";
     }

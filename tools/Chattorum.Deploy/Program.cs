@@ -31,6 +31,10 @@ namespace Chattorum.Deploy
               --ingress-host HOST    host name of the Ingress rule (default: every host)
               --ingress-class NAME   ingress class (default: nginx)
               --otlp-endpoint URL    OTEL_EXPORTER_OTLP_ENDPOINT of the applications (default: http://otel-collector:4317)
+              --secrets DIR          write no manifests: DIR/secrets.yaml, the Secrets the workloads read, with new random
+                                     values (signing key, Redis password, Erlang cookie, broker users and their
+                                     definitions, the connection strings with them); owner-only, apply then delete it.
+                                     Not with --external-services (the managed services' secrets are yours)
               --broker-users DIR     write no manifests: a new random password for each application's broker user
                                      (DIR/USER.password) and the RabbitMQ definitions file that creates the users with
                                      them and their rights (DIR/definitions.json), for the Secrets (docs/deploy.md)
@@ -39,7 +43,7 @@ namespace Chattorum.Deploy
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
         {
             var options = new DeployOptions();
-            string? outputFolder = null, manifestPath = null, appHost = null, brokerUsersFolder = null;
+            string? outputFolder = null, manifestPath = null, appHost = null, brokerUsersFolder = null, secretsFolder = null;
             try
             {
                 for (var i = 0; i < args.Length; i++)
@@ -58,6 +62,7 @@ namespace Chattorum.Deploy
                         case "--ingress-class": options = options with { IngressClass = Value() }; break;
                         case "--otlp-endpoint": options = options with { OtlpEndpoint = Value() }; break;
                         case "--broker-users": brokerUsersFolder = Value(); break;
+                        case "--secrets": secretsFolder = Value(); break;
                         case "-h" or "--help": await output.WriteLineAsync(Usage).ConfigureAwait(false); return 0;
                         default: throw new ArgumentException($"unknown argument '{args[i]}'");
                     }
@@ -98,10 +103,10 @@ namespace Chattorum.Deploy
                     }
                 }
 
-                var generator = new KubernetesGenerator(manifest, options);
-                var written = brokerUsersFolder is null
-                    ? ManifestFolder.Write(outputFolder, generator.Generate())
-                    : BrokerUsers.Write(brokerUsersFolder, generator.BrokerIdentities());
+                var generator = new KubernetesGenerator(manifest, options, secretsFolder is null ? null : SecretValues.Random());
+                var written = secretsFolder is not null ? WriteSecrets(secretsFolder, generator.GenerateSecrets())
+                    : brokerUsersFolder is not null ? BrokerUsers.Write(brokerUsersFolder, generator.BrokerIdentities())
+                    : ManifestFolder.Write(outputFolder, generator.Generate());
                 foreach (var line in written)
                 {
                     await output.WriteLineAsync(line).ConfigureAwait(false);
@@ -114,6 +119,12 @@ namespace Chattorum.Deploy
                 await error.WriteLineAsync($"error: {exception.Message}").ConfigureAwait(false);
                 return 1;
             }
+        }
+
+        private static string[] WriteSecrets(string folder, ManifestFile secrets)
+        {
+            Directory.CreateDirectory(folder);
+            return [PrivateFile.Write(Path.Combine(folder, secrets.Name), secrets.Content)];
         }
 
         private static string Checked(string value, Func<string, string?> problem, string option) =>

@@ -28,7 +28,7 @@ public class GeneratorAppModelTests(AspireManifestFixture fixture)
         Assert.StartsWith("chattorum/stockbot:", container.Image, StringComparison.Ordinal);
         Assert.Equal("50m", container.Resources.Requests["cpu"].ToString());
         Assert.Contains(container.Env, env => env.Name == "Quotes__Stooq__ApiKey" && env.ValueFrom.SecretKeyRef.Optional == true);
-        var secrets = objects[KubernetesGenerator.SecretsFileName].OfType<k8s.Models.V1Secret>().Single(s => s.Metadata.Name == "quotebot-secrets");
+        var secrets = DeployWiringTests.GeneratedSecrets(AspireManifest.Parse(json.ToJsonString()), new DeployOptions()).Single(s => s.Metadata.Name == "quotebot-secrets");
         Assert.StartsWith("amqp://stockbot:", secrets.StringData["ConnectionStrings__messaging"], StringComparison.Ordinal);
     }
 
