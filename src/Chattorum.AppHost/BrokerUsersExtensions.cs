@@ -57,6 +57,8 @@ internal static class BrokerUsersExtensions
     public static IResourceBuilder<T> WithBrokerUser<T>(this IResourceBuilder<T> service, IResourceBuilder<IResourceWithConnectionString> broker, string user, BrokerPermissions permissions)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport
     {
+        // Recorded in every mode: a deployment creates the same user with the same rights (ManifestDeployment).
+        service.WithAnnotation(new BrokerUserAnnotation(user, permissions), ResourceAnnotationMutationBehavior.Replace);
         if (!broker.Resource.TryGetLastAnnotation<BrokerUsersAnnotation>(out var users))
         {
             return service.WithReference(broker).WaitFor(broker);

@@ -12,12 +12,12 @@ var signingKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDe
 
 builder.AddProject<Projects.Chattorum_ChatApi>("chatapi")
     .WithReplicas(3)
-    .WithReplicasInManifest()
+    .WithDeployment("chat", new ResourceSizing(CpuRequest: "250m", MemoryRequest: "256Mi", CpuLimit: "1", MemoryLimit: "512Mi"))
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithExternalHttpEndpoints()
     .WithReference(cache).WaitFor(cache)
     .WithBrokerUser(messaging, BrokerAccess.ChatUser, BrokerAccess.ChatNodes)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck(HealthProbes.Default.ReadyPath);
 
 // The bot needs only the broker, as its own user (docs/bots.md, "Identity"). Quote provider keys are optional secrets, given to the AppHost with
 // `dotnet user-secrets set Parameters:stooq-api-key <key>` (and alphavantage-api-key).
@@ -25,7 +25,8 @@ builder.AddProject<Projects.Chattorum_StockBot>("stockbot")
     .WithBrokerUser(messaging, BrokerAccess.BotUser("stock"), BrokerAccess.Bot("stock"))
     .WithOptionalSecret("stooq-api-key", "Quotes__Stooq__ApiKey")
     .WithOptionalSecret("alphavantage-api-key", "Quotes__AlphaVantage__ApiKey")
-    .WithHttpHealthCheck("/health")
-    .WithReplicas(2).WithReplicasInManifest();
+    .WithHttpHealthCheck(HealthProbes.Default.ReadyPath)
+    .WithReplicas(2)
+    .WithDeployment("bot", new ResourceSizing(CpuRequest: "50m", MemoryRequest: "128Mi", CpuLimit: "500m", MemoryLimit: "256Mi"));
 
 builder.Build().Run();

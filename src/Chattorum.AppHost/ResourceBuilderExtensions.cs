@@ -69,10 +69,14 @@ internal static class ChattorumResourceBuilderExtensions
         return builder.CreateResourceBuilder<IResourceWithConnectionString>(rabbit.Resource);
     }
 
-    /// <summary>Passes a secret parameter to the resource as an environment variable, if the AppHost was given one.</summary>
+    /// <summary>
+    /// Passes a secret parameter to the resource as an environment variable, if the AppHost was given one. Either way
+    /// the variable is recorded (<see cref="OptionalSecretAnnotation"/>): a deployment offers it as an optional secret.
+    /// </summary>
     public static IResourceBuilder<T> WithOptionalSecret<T>(this IResourceBuilder<T> resource, string parameter, string variable)
         where T : IResourceWithEnvironment
     {
+        resource.WithAnnotation(new OptionalSecretAnnotation(variable));
         return string.IsNullOrEmpty(resource.ApplicationBuilder.Configuration[$"Parameters:{parameter}"])
             ? resource
             : resource.WithEnvironment(variable, resource.ApplicationBuilder.AddParameter(parameter, secret: true));

@@ -19,10 +19,13 @@ public static class ChatApplication
         builder.AddChat();
 
         // Chat connections are upgraded below the HTTP layer on every endpoint (see ChatListener), unless
-        // Chat:UpgradeBelowHttp is off: then Kestrel's HTTP pipeline upgrades them all.
+        // Chat:UpgradeBelowHttp is off: then Kestrel's HTTP pipeline upgrades them all. Not on the management port
+        // (Health:Port), which serves the probes only: an upgrade there would pass by the check that keeps it so.
+        var managementPort = ManagementPort.From(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
         {
-            if (listen.ApplicationServices.GetRequiredService<ChatOptions>().UpgradeBelowHttp)
+            if (listen.ApplicationServices.GetRequiredService<ChatOptions>().UpgradeBelowHttp
+                && (managementPort is null || listen.IPEndPoint?.Port != managementPort))
             {
                 listen.Use(next => ActivatorUtilities.CreateInstance<ChatListener>(listen.ApplicationServices, next).OnConnectedAsync);
             }

@@ -89,15 +89,23 @@ public static class Extensions
 
     /// <summary>
     /// <c>/health</c>: ready to take traffic (every check passes). <c>/alive</c>: the process is live.
-    /// Both are mapped in every environment because Kubernetes probes them in production.
+    /// Both are mapped in every environment because Kubernetes probes them in production; with
+    /// <see cref="ManagementPort.ConfigurationKey"/> set, only on that port (<see cref="ManagementPort"/>).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        // A probe's span is filtered out, but the Redis PINGs of its checks would still be recorded under it, as
-        // orphans: every 30 s the AppHost's probe showed up on the dashboard as a trace named PING. Running the
-        // checks with no current span makes their commands parentless, which BackgroundRootFilter drops.
+        var managementPort = ManagementPort.From(app.Configuration);
         app.Use(async (context, next) =>
         {
+            if (managementPort is { } port && !ManagementPort.Allows(context, port))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            // A probe's span is filtered out, but the Redis PINGs of its checks would still be recorded under it, as
+            // orphans: every 30 s the AppHost's probe showed up on the dashboard as a trace named PING. Running the
+            // checks with no current span makes their commands parentless, which BackgroundRootFilter drops.
             if (IsProbe(context.Request.Path))
             {
                 System.Diagnostics.Activity.Current = null;
@@ -105,11 +113,17 @@ public static class Extensions
 
             await next(context).ConfigureAwait(false);
         });
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath).WithMetadata(ManagementPort.EndpointMetadata.Instance);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
-        });
+        }).WithMetadata(ManagementPort.EndpointMetadata.Instance);
+
+        if (managementPort is { } listened)
+        {
+            ManagementPort.RequireListening(app, listened);
+        }
+
         return app;
     }
 }

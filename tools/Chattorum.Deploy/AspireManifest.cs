@@ -26,8 +26,11 @@ internal sealed class AspireResource
 
     public IReadOnlyList<AspireBinding> Bindings { get; init; } = [];
 
-    /// <summary><c>replicas</c>: written by the AppHost's <c>WithReplicasInManifest</c> (Aspire leaves it out); 1 when absent.</summary>
+    /// <summary><c>replicas</c>: written by the AppHost's <c>WithDeployment</c> (Aspire leaves it out); 1 when absent.</summary>
     public int Replicas { get; init; } = 1;
+
+    /// <summary><c>deployment</c>: written by the AppHost's <c>WithDeployment</c> for a project (Aspire has no such property).</summary>
+    public ProjectDeployment? Deployment { get; init; }
 
     /// <summary>The <c>value</c> of a parameter, an annotated string or a value resource.</summary>
     public string? Value { get; init; }
@@ -104,6 +107,7 @@ internal sealed class AspireManifest
                 ? bindings.EnumerateObject().Select(ReadBinding).ToList()
                 : [],
             Replicas = json.TryGetProperty("replicas", out var replicas) ? replicas.GetInt32() : 1,
+            Deployment = json.TryGetProperty(ProjectDeployment.PropertyName, out var deployment) ? ProjectDeployment.Read(name, deployment) : null,
             Value = String(json, "value"),
             Filter = String(json, "filter"),
             Secret = input.ValueKind == JsonValueKind.Object && input.TryGetProperty("secret", out var secret) && secret.GetBoolean(),

@@ -10,34 +10,19 @@ namespace Chattorum.Deploy;
 internal sealed record BrokerIdentity(string User, BrokerPermissions Permissions);
 
 /// <summary>
-/// Which broker user each application of the app model connects as (<see cref="BrokerAccess"/>): the chat nodes as
-/// <c>chattorum</c>, each bot as its own user, whose rights cover its queues and its replies and nothing else. The
-/// generator gives each workload a connection string for its own user, and RabbitMQ a definitions file with these
-/// users (<see cref="BrokerDefinitions"/>).
+/// The broker users of the applications, as the app model gives them (<c>WithBrokerUser</c>, carried in each project's
+/// <see cref="ProjectDeployment.BrokerUser"/>): the chat nodes as <c>chattorum</c>, each bot as its own user, whose
+/// rights cover its queues and its replies and nothing else. The generator gives each workload a connection string for
+/// its own user, and RabbitMQ a definitions file with these users (<see cref="BrokerDefinitions"/>).
 /// </summary>
 internal static class BrokerUsers
 {
-    /// <summary>The command the StockBot answers (<c>StockCommandConsumer.Command</c>; this tool does not reference the bot).</summary>
-    public const string StockCommand = "stock";
-
     /// <summary>Random bytes in a generated password: 256 bits, written as hex so that it needs no escaping in an AMQP URI.</summary>
     public const int PasswordBytes = 32;
 
-    private static readonly Dictionary<string, BrokerIdentity> ByProject = new(StringComparer.Ordinal)
-    {
-        ["chatapi"] = new(BrokerAccess.ChatUser, BrokerAccess.ChatNodes),
-        ["stockbot"] = new(BrokerAccess.BotUser(StockCommand), BrokerAccess.Bot(StockCommand)),
-    };
-
-    public static BrokerIdentity For(string project) =>
-        ByProject.TryGetValue(project, out var identity)
-            ? identity
-            : throw new NotSupportedException(
-                $"Project '{project}' connects to the broker, but tools/Chattorum.Deploy (BrokerUsers) gives it no broker user: add one with its BrokerAccess rights.");
-
     /// <summary>
-    /// The definitions the generated manifests carry: every user with its rights and an empty password hash, which no
-    /// password matches. Applied as they are, RabbitMQ runs but nobody can log in: the placeholders grant nothing.
+    /// Definitions with every user and its rights and an empty password hash, which no password matches: what the
+    /// manifests' generator works with, since it withholds every secret value (<see cref="SecretValues.Withheld"/>).
     /// </summary>
     public static string PlaceholderDefinitions(IEnumerable<BrokerIdentity> users)
     {
@@ -67,7 +52,7 @@ internal static class BrokerUsers
 
     /// <summary>
     /// <c>--broker-users DIR</c>: writes <c>definitions.json</c> and one <c>USER.password</c> file per user into
-    /// <paramref name="folder"/>, readable by their owner only, for the operator's <c>kubectl create secret</c>.
+    /// <paramref name="folder"/>, readable by their owner only: new passwords for a running cluster (docs/deploy.md).
     /// </summary>
     public static IReadOnlyList<string> Write(string folder, IEnumerable<BrokerIdentity> users)
     {
@@ -78,21 +63,7 @@ internal static class BrokerUsers
             .Select(entry => ($"{entry.Key}.password", entry.Value))
             .Prepend(("definitions.json", definitions)))
         {
-            var path = Path.Combine(folder, name);
-            File.Delete(path);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(path, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(content);
-            }
-
-            written.Add($"wrote     {path}");
+            written.Add(PrivateFile.Write(Path.Combine(folder, name), content));
         }
 
         return written;

@@ -10,11 +10,14 @@ internal sealed record DeployOptions
 
     public const string RedisClusterOutputFolder = "deploy/k8s-redis-cluster";
 
-    /// <summary>Prefix of the two application images, e.g. <c>registry.example.com</c>: images are <c>[REGISTRY/]chattorum/NAME:TAG</c>.</summary>
-    public string? Registry { get; init; }
+    /// <summary>
+    /// Prefix of the application images, e.g. <c>registry.example.com/team</c>: images are <c>[REGISTRY/]REPOSITORY:TAG</c>,
+    /// the repository from the app model (<c>chattorum/chatapi</c>).
+    /// </summary>
+    public string? ImageRegistry { get; init; }
 
-    /// <summary>Tag of the two application images.</summary>
-    public string Tag { get; init; } = "latest";
+    /// <summary>Tag of the application images: by default the release (<see cref="ImageReference.ReleaseTag"/>), never <c>latest</c>.</summary>
+    public string Tag { get; init; } = ImageReference.ReleaseTag;
 
     /// <summary>
     /// No StatefulSets for Redis and RabbitMQ: the connection strings in the Secret point at services managed elsewhere.
@@ -43,9 +46,9 @@ internal sealed record DeployOptions
     public IEnumerable<string> ToArguments()
     {
         var defaults = new DeployOptions();
-        if (Registry is not null)
+        if (ImageRegistry is not null)
         {
-            yield return $"--registry {Registry}";
+            yield return $"--image-registry {ImageRegistry}";
         }
 
         if (Tag != defaults.Tag)

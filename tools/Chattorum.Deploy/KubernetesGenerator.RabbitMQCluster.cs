@@ -40,9 +40,6 @@ internal sealed partial class KubernetesGenerator
     /// </summary>
     public const int QuorumWaitSeconds = 120;
 
-    /// <summary>The uid and gid of the <c>rabbitmq</c> image's own user; the pods run as it.</summary>
-    private const long RabbitMQUserId = 999;
-
     /// <summary>Secret files readable by their owner and the pod's group (<c>fsGroup</c>): 0440.</summary>
     private const int SecretFileMode = 0b100_100_000;
 
@@ -57,6 +54,8 @@ internal sealed partial class KubernetesGenerator
     private const string PluginsVolume = "plugins";
     private const string DefinitionsVolume = "definitions";
     private const string ErlangCookieVolume = "erlang-cookie";
+    private const string RabbitMQLogFolder = "/var/log/rabbitmq";
+    private const string RabbitMQLogVolume = "log";
 
     /// <summary>The ConfigMap's keys.</summary>
     public const string RabbitMQConfigKey = "rabbitmq.conf";
@@ -73,12 +72,12 @@ internal sealed partial class KubernetesGenerator
 
     /// <summary>
     /// The connection string of an application that connects as <paramref name="identity"/>: one URI to the client
-    /// Service, which spreads connections (and reconnections) over the ready nodes. The password is a placeholder.
+    /// Service, which spreads connections (and reconnections) over the ready nodes, with the user's password.
     /// </summary>
     private string BrokerConnectionString(AspireResource broker, BrokerIdentity identity) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"amqp://{identity.User}:{PlaceholderPrefix}-{broker.Name}-{identity.User}-password@{HostOf(broker)}:{ContainerPort(broker)}");
+            $"amqp://{identity.User}:{secretValues.BrokerUsers(BrokerIdentities()).Passwords[identity.User]}@{broker.Name}:{ContainerPort(broker)}");
 
     private List<IKubernetesObject> RabbitMQCluster(AspireResource resource, IReadOnlyList<BrokerIdentity> users, SortedDictionary<string, string> serviceSecrets)
     {
@@ -92,10 +91,9 @@ internal sealed partial class KubernetesGenerator
         var port = ContainerPort(resource);
         var distributionPort = port + ErlangDistributionPortOffset;
 
-        // The operator replaces both (docs/deploy.md): a placeholder cookie stops the nodes from starting, and the
-        // placeholder definitions let nobody log in.
-        AddSecret(serviceSecrets, ErlangCookieKey(resource), $"{PlaceholderPrefix}-{ErlangCookieKey(resource)}", name);
-        AddSecret(serviceSecrets, DefinitionsKey(resource), BrokerUsers.PlaceholderDefinitions(users), name);
+        // The cookie the nodes share, and the broker users with the passwords of the applications' connection strings.
+        AddSecret(serviceSecrets, ErlangCookieKey(resource), secretValues.ErlangCookie(name), name);
+        AddSecret(serviceSecrets, DefinitionsKey(resource), secretValues.BrokerUsers(users).Definitions, name);
 
         var node = new V1Container
         {
@@ -114,6 +112,7 @@ internal sealed partial class KubernetesGenerator
             ReadinessProbe = template.ReadinessProbe,
             LivenessProbe = template.LivenessProbe,
             Resources = Resources(template.Sizing),
+            SecurityContext = RestrictedContainerSecurityContext(),
             Lifecycle = new V1Lifecycle
             {
                 PreStop = new V1LifecycleHandler
@@ -130,6 +129,10 @@ internal sealed partial class KubernetesGenerator
                 new V1VolumeMount { Name = ConfigVolume, MountPath = RabbitMQConfigFolder, ReadOnlyProperty = true },
                 new V1VolumeMount { Name = PluginsVolume, MountPath = RabbitMQPluginsFolder, ReadOnlyProperty = true },
                 new V1VolumeMount { Name = DefinitionsVolume, MountPath = RabbitMQDefinitionsFolder, ReadOnlyProperty = true },
+                // The root filesystem is read-only; the node writes its data on the volume, logs to the console only
+                // (log.file = false), and these two stay writable for what the runtime and the scripts may still put there.
+                new V1VolumeMount { Name = TempVolume, MountPath = TempPath },
+                new V1VolumeMount { Name = RabbitMQLogVolume, MountPath = RabbitMQLogFolder },
             ],
         };
 
@@ -141,13 +144,7 @@ internal sealed partial class KubernetesGenerator
             AutomountServiceAccountToken = true,
             EnableServiceLinks = false,
             TerminationGracePeriodSeconds = QuorumWaitSeconds + template.TerminationGracePeriodSeconds,
-            SecurityContext = new V1PodSecurityContext
-            {
-                RunAsNonRoot = true,
-                RunAsUser = RabbitMQUserId,
-                RunAsGroup = RabbitMQUserId,
-                FsGroup = RabbitMQUserId,
-            },
+            SecurityContext = RestrictedPodSecurityContext(BackingServiceImageUserId, volumeGroup: true),
             // Each node on its own machine where there are enough: two nodes lost with one machine would take the
             // majority of every quorum queue. Preferred, not required, so that a small cluster still schedules them.
             Affinity = new V1Affinity
@@ -176,6 +173,8 @@ internal sealed partial class KubernetesGenerator
                 ConfigMapVolume(PluginsVolume, configMap, (EnabledPluginsKey, EnabledPluginsKey)),
                 SecretVolume(DefinitionsVolume, DefinitionsKey(resource), DefinitionsFile),
                 SecretVolume(ErlangCookieVolume, ErlangCookieKey(resource), ErlangCookieFile),
+                ScratchVolume(TempVolume),
+                ScratchVolume(RabbitMQLogVolume),
             ],
         };
 
@@ -211,17 +210,11 @@ internal sealed partial class KubernetesGenerator
                 RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = peerDiscovery },
                 Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = name }],
             },
-            new V1ConfigMap
+            ConfigMap(configMap, labels, new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
-                ApiVersion = "v1",
-                Kind = "ConfigMap",
-                Metadata = Metadata(configMap, labels),
-                Data = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [EnabledPluginsKey] = $"[{PeerDiscoveryPlugin}].\n",
-                    [RabbitMQConfigKey] = RabbitMQConfig(port),
-                },
-            },
+                [EnabledPluginsKey] = $"[{PeerDiscoveryPlugin}].\n",
+                [RabbitMQConfigKey] = RabbitMQConfig(port),
+            }),
             ClientService(name, labels, selector, clientPorts),
             HeadlessService(headless, labels, selector, nodePorts),
             StatefulSet(name, labels, selector, headless, RabbitMQClusterNodes, parallel: true, pod, template.StorageSize),
@@ -249,7 +242,8 @@ internal sealed partial class KubernetesGenerator
     /// <summary>
     /// Nodes of one cluster must share the Erlang cookie, and Erlang accepts it only in a file its user alone can read
     /// (<c>$HOME/.erlang.cookie</c>, mode 0400): a Secret volume's files belong to root, so this copies it there. It
-    /// refuses the placeholder: a cookie anyone knows would let anyone who reaches the nodes run code on them.
+    /// refuses an empty cookie and the placeholder of secrets.yaml before 0.17: a cookie anyone knows would let anyone
+    /// who reaches the nodes run code on them.
     /// </summary>
     private static V1Container ErlangCookieInstaller(AspireResource resource)
     {
@@ -266,7 +260,7 @@ internal sealed partial class KubernetesGenerator
                 $"""
                 set -eu
                 case "$(cat {source})" in
-                  {PlaceholderPrefix}*|'') echo "{ErlangCookieKey(resource)} in Secret {ServiceSecretName} is still a placeholder: set a random cookie (docs/deploy.md)" >&2; exit 1 ;;
+                  {PlaceholderPrefix}*|'') echo "{ErlangCookieKey(resource)} in Secret {ServiceSecretName} is empty or a placeholder: set a random cookie (docs/deploy.md)" >&2; exit 1 ;;
                 esac
                 rm -f {target}
                 cp {source} {target}
@@ -274,6 +268,7 @@ internal sealed partial class KubernetesGenerator
                 """,
             ],
             Resources = Resources(new Sizing("10m", "16Mi", "100m", "32Mi")),
+            SecurityContext = RestrictedContainerSecurityContext(),
             VolumeMounts =
             [
                 new V1VolumeMount { Name = DataVolume, MountPath = RabbitMQHome },
@@ -303,7 +298,9 @@ internal sealed partial class KubernetesGenerator
     internal static string RabbitMQConfig(int port) => string.Create(CultureInfo.InvariantCulture, $"""
         # Generated by tools/Chattorum.Deploy.
         listeners.tcp.default = {port}
+        # Logs to the console only: the container's root filesystem is read-only.
         log.console = true
+        log.file = false
 
         cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s
         cluster_formation.k8s.host = kubernetes.default.svc.{ClusterDomain}

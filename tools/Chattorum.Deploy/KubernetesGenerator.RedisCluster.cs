@@ -26,9 +26,6 @@ internal sealed partial class KubernetesGenerator
     /// <summary>A finished bootstrap Job is removed after this long, so that a later apply may change it (a Job's pod template is immutable); running it again is harmless.</summary>
     public const int RedisClusterCreateTtlSeconds = 3600;
 
-    /// <summary>The uid and gid the <c>redis</c> image's own user has; the pods run as it (the scripts, not the image's entrypoint, start Redis).</summary>
-    private const long RedisUserId = 999;
-
     private bool IsInClusterRedisCluster(AspireResource resource) =>
         options.RedisCluster && !options.ExternalServices && resource.IsContainer && BackingServiceTemplate.IsRedis(resource);
 
@@ -84,6 +81,7 @@ internal sealed partial class KubernetesGenerator
             ReadinessProbe = template.ReadinessProbe,
             LivenessProbe = template.LivenessProbe,
             Resources = Resources(template.Sizing),
+            SecurityContext = RestrictedContainerSecurityContext(),
             VolumeMounts =
             [
                 new V1VolumeMount { Name = DataVolume, MountPath = RedisClusterScripts.DataPath },
@@ -103,7 +101,8 @@ internal sealed partial class KubernetesGenerator
             AutomountServiceAccountToken = false,
             EnableServiceLinks = false,
             TerminationGracePeriodSeconds = template.TerminationGracePeriodSeconds,
-            SecurityContext = RedisSecurityContext(),
+            // The image's user: the scripts, not the image's entrypoint, start Redis, which writes only its volume.
+            SecurityContext = RestrictedPodSecurityContext(BackingServiceImageUserId, volumeGroup: true),
             // A primary and its replica on one machine would fail together.
             TopologySpreadConstraints =
             [
@@ -121,18 +120,12 @@ internal sealed partial class KubernetesGenerator
 
         return
         [
-            new V1ConfigMap
+            ConfigMap(configMap, labels, new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
-                ApiVersion = "v1",
-                Kind = "ConfigMap",
-                Metadata = Metadata(configMap, labels),
-                Data = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [RedisClusterScripts.ConfigFile] = RedisClusterScripts.Config(port),
-                    [RedisClusterScripts.CreateScript] = RedisClusterScripts.Create,
-                    [RedisClusterScripts.StartScript] = RedisClusterScripts.Start,
-                },
-            },
+                [RedisClusterScripts.ConfigFile] = RedisClusterScripts.Config(port),
+                [RedisClusterScripts.CreateScript] = RedisClusterScripts.Create,
+                [RedisClusterScripts.StartScript] = RedisClusterScripts.Start,
+            }),
             // DNS names for pods that are not ready yet: the Job meets them, and restarting nodes find each other.
             HeadlessService(service, labels, selector, servicePorts),
             StatefulSet(name, labels, selector, service, RedisClusterNodes, parallel: true, pod, template.StorageSize),
@@ -166,7 +159,7 @@ internal sealed partial class KubernetesGenerator
                         AutomountServiceAccountToken = false,
                         EnableServiceLinks = false,
                         RestartPolicy = "OnFailure",
-                        SecurityContext = RedisSecurityContext(),
+                        SecurityContext = RestrictedPodSecurityContext(BackingServiceImageUserId, volumeGroup: false),
                         Containers =
                         [
                             new V1Container
@@ -184,6 +177,7 @@ internal sealed partial class KubernetesGenerator
                                     new V1EnvVar { Name = "STATEFULSET", Value = resource.Name },
                                 ],
                                 Resources = Resources(new Sizing("50m", "32Mi", "200m", "64Mi")),
+                                SecurityContext = RestrictedContainerSecurityContext(),
                                 VolumeMounts = [new V1VolumeMount { Name = ConfigVolume, MountPath = RedisClusterScripts.MountPath, ReadOnlyProperty = true }],
                             },
                         ],
@@ -193,13 +187,4 @@ internal sealed partial class KubernetesGenerator
             },
         };
     }
-
-    private static V1PodSecurityContext RedisSecurityContext() => new()
-    {
-        RunAsNonRoot = true,
-        RunAsUser = RedisUserId,
-        RunAsGroup = RedisUserId,
-        // The volume is writable by that user whoever provisioned it.
-        FsGroup = RedisUserId,
-    };
 }

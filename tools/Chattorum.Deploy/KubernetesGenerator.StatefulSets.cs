@@ -4,8 +4,8 @@ namespace Chattorum.Deploy;
 
 /// <summary>
 /// The building blocks every stateful backing service shares (one Redis node, the Redis Cluster, the RabbitMQ cluster):
-/// its Services, its StatefulSet with one volume claim per pod, and its disruption budget (the replicated applications use
-/// the client Service and the budget too).
+/// its StatefulSet with one volume claim per pod, its ConfigMap volumes, its headless Service's name (the Services
+/// themselves: <c>KubernetesGenerator.Routes.cs</c>; the disruption budget: <c>.Policies.cs</c>).
 /// </summary>
 internal sealed partial class KubernetesGenerator
 {
@@ -33,33 +33,6 @@ internal sealed partial class KubernetesGenerator
         {
             Name = configMap,
             Items = items.Length == 0 ? null : items.Select(item => new V1KeyToPath { Key = item.Key, Path = item.Path }).ToList(),
-        },
-    };
-
-    /// <summary>The Service clients connect through: it spreads them over the ready pods.</summary>
-    private static V1Service ClientService(string name, IDictionary<string, string> labels, IDictionary<string, string> selector, IList<V1ServicePort> ports) => new()
-    {
-        ApiVersion = "v1",
-        Kind = "Service",
-        Metadata = Metadata(name, labels),
-        Spec = new V1ServiceSpec { Type = "ClusterIP", Selector = selector, Ports = ports },
-    };
-
-    /// <summary>
-    /// The headless Service of a StatefulSet: a DNS name per pod (<c>NAME-0.NAME-headless</c>), published before the pod is
-    /// ready, so that nodes (and bootstrap jobs) find each other while a cluster is still forming.
-    /// </summary>
-    private static V1Service HeadlessService(string name, IDictionary<string, string> labels, IDictionary<string, string> selector, IList<V1ServicePort> ports) => new()
-    {
-        ApiVersion = "v1",
-        Kind = "Service",
-        Metadata = Metadata(name, labels),
-        Spec = new V1ServiceSpec
-        {
-            ClusterIP = "None",
-            PublishNotReadyAddresses = true,
-            Selector = selector,
-            Ports = ports,
         },
     };
 
@@ -106,19 +79,6 @@ internal sealed partial class KubernetesGenerator
                     },
                 },
             ],
-        },
-    };
-
-    /// <summary>Voluntary disruptions (node drains, upgrades) take one pod at a time: the others keep serving.</summary>
-    private static V1PodDisruptionBudget DisruptionBudget(string name, IDictionary<string, string> labels, IDictionary<string, string> selector) => new()
-    {
-        ApiVersion = "policy/v1",
-        Kind = "PodDisruptionBudget",
-        Metadata = Metadata(name, labels),
-        Spec = new V1PodDisruptionBudgetSpec
-        {
-            MaxUnavailable = 1,
-            Selector = new V1LabelSelector { MatchLabels = selector },
         },
     };
 }

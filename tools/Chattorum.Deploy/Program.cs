@@ -10,7 +10,7 @@ namespace Chattorum.Deploy
     /// </summary>
     internal static class DeployCommand
     {
-        public const string Usage = """
+        public static string Usage { get; } = $"""
             Writes Kubernetes manifests for Chattorum from the AppHost's app model.
 
             usage: dotnet run --project tools/Chattorum.Deploy -- [options]
@@ -19,8 +19,11 @@ namespace Chattorum.Deploy
                                      deploy/k8s-redis-cluster with --redis-cluster)
               --manifest FILE        use this Aspire manifest instead of running the AppHost's manifest publisher
               --apphost PATH         the AppHost project file or built assembly (default: src/Chattorum.AppHost)
-              --registry HOST[/PATH] image registry of the application images: HOST/chattorum/NAME:TAG
-              --tag TAG              tag of the application images (default: latest)
+              --image-registry HOST[/PATH]
+                                     registry of the application images: HOST[/PATH]/chattorum/NAME:TAG
+                                     (default: none, chattorum/NAME:TAG)
+              --tag TAG              tag of the application images (default: the release, {ImageReference.ReleaseTag}, which the
+                                     images are tagged with); never "latest", which names no particular build
               --external-services    no Redis and RabbitMQ StatefulSets: the Secret's connection strings name managed services
               --redis-cluster        Redis as a Redis Cluster: six cluster-enabled pods (3 primaries, 3 replicas) and a Job
                                      that forms the cluster; the Secret lists the pods. With --external-services, give the
@@ -28,6 +31,10 @@ namespace Chattorum.Deploy
               --ingress-host HOST    host name of the Ingress rule (default: every host)
               --ingress-class NAME   ingress class (default: nginx)
               --otlp-endpoint URL    OTEL_EXPORTER_OTLP_ENDPOINT of the applications (default: http://otel-collector:4317)
+              --secrets DIR          write no manifests: DIR/secrets.yaml, the Secrets the workloads read, with new random
+                                     values (signing key, Redis password, Erlang cookie, broker users and their
+                                     definitions, the connection strings with them); owner-only, apply then delete it.
+                                     Not with --external-services (the managed services' secrets are yours)
               --broker-users DIR     write no manifests: a new random password for each application's broker user
                                      (DIR/USER.password) and the RabbitMQ definitions file that creates the users with
                                      them and their rights (DIR/definitions.json), for the Secrets (docs/deploy.md)
@@ -36,7 +43,7 @@ namespace Chattorum.Deploy
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
         {
             var options = new DeployOptions();
-            string? outputFolder = null, manifestPath = null, appHost = null, brokerUsersFolder = null;
+            string? outputFolder = null, manifestPath = null, appHost = null, brokerUsersFolder = null, secretsFolder = null;
             try
             {
                 for (var i = 0; i < args.Length; i++)
@@ -47,14 +54,15 @@ namespace Chattorum.Deploy
                         case "--output": outputFolder = Value(); break;
                         case "--manifest": manifestPath = Value(); break;
                         case "--apphost": appHost = Value(); break;
-                        case "--registry": options = options with { Registry = Value() }; break;
-                        case "--tag": options = options with { Tag = Value() }; break;
+                        case "--image-registry": options = options with { ImageRegistry = Checked(Value(), ImageReference.RegistryProblem, "--image-registry") }; break;
+                        case "--tag": options = options with { Tag = Checked(Value(), ImageReference.TagProblem, "--tag") }; break;
                         case "--external-services": options = options with { ExternalServices = true }; break;
                         case "--redis-cluster": options = options with { RedisCluster = true }; break;
                         case "--ingress-host": options = options with { IngressHost = Value() }; break;
                         case "--ingress-class": options = options with { IngressClass = Value() }; break;
                         case "--otlp-endpoint": options = options with { OtlpEndpoint = Value() }; break;
                         case "--broker-users": brokerUsersFolder = Value(); break;
+                        case "--secrets": secretsFolder = Value(); break;
                         case "-h" or "--help": await output.WriteLineAsync(Usage).ConfigureAwait(false); return 0;
                         default: throw new ArgumentException($"unknown argument '{args[i]}'");
                     }
@@ -95,10 +103,10 @@ namespace Chattorum.Deploy
                     }
                 }
 
-                var generator = new KubernetesGenerator(manifest, options);
-                var written = brokerUsersFolder is null
-                    ? ManifestFolder.Write(outputFolder, generator.Generate())
-                    : BrokerUsers.Write(brokerUsersFolder, generator.BrokerIdentities());
+                var generator = new KubernetesGenerator(manifest, options, secretsFolder is null ? null : SecretValues.Random());
+                var written = secretsFolder is not null ? WriteSecrets(secretsFolder, generator.GenerateSecrets())
+                    : brokerUsersFolder is not null ? BrokerUsers.Write(brokerUsersFolder, generator.BrokerIdentities())
+                    : ManifestFolder.Write(outputFolder, generator.Generate());
                 foreach (var line in written)
                 {
                     await output.WriteLineAsync(line).ConfigureAwait(false);
@@ -112,6 +120,15 @@ namespace Chattorum.Deploy
                 return 1;
             }
         }
+
+        private static string[] WriteSecrets(string folder, ManifestFile secrets)
+        {
+            Directory.CreateDirectory(folder);
+            return [PrivateFile.Write(Path.Combine(folder, secrets.Name), secrets.Content)];
+        }
+
+        private static string Checked(string value, Func<string, string?> problem, string option) =>
+            problem(value) is { } reason ? throw new ArgumentException($"{option} {value}: {reason}") : value;
 
         /// <summary>The folder with Chattorum.sln, looking up from the current directory.</summary>
         internal static string? RepositoryRoot()

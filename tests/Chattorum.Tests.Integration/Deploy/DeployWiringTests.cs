@@ -16,28 +16,30 @@ public class DeployWiringTests(AspireManifestFixture fixture)
     private static readonly string[] ServedPaths = [HostingDefaults.HealthEndpointPath, HostingDefaults.AlivenessEndpointPath];
 
     [Fact]
-    public void Committed_manifests_are_wired_together() => AssertWired(Committed());
+    public void Committed_manifests_are_wired_together() => AssertWired(Committed(), GeneratedSecrets(fixture.Manifest, new DeployOptions()));
 
     [Fact]
     public void External_services_variant_is_wired_together()
     {
         var objects = Generate(new DeployOptions { ExternalServices = true });
 
-        AssertWired(objects);
         Assert.Empty(objects.OfType<V1StatefulSet>());
         Assert.DoesNotContain(objects.OfType<V1Service>(), service => service.Metadata.Name is "cache" or "messaging");
         Assert.Empty(objects.OfType<V1ServiceAccount>());
         Assert.Empty(objects.OfType<V1Role>());
-        // Only the applications' Secrets: no passwords, cookie or definitions of services that are not deployed here.
-        Assert.Equal(["chatapi-secrets", "stockbot-secrets"], objects.OfType<V1Secret>().Select(s => s.Metadata.Name).Order(StringComparer.Ordinal));
-        var chat = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("chatapi")).StringData;
-        Assert.StartsWith("REPLACE-ME-cache-host:6379,", chat["ConnectionStrings__cache"], StringComparison.Ordinal);
-        // The managed broker is reached as each application's own user, which the operator creates with its rights.
-        Assert.StartsWith("amqp://chattorum:", chat["ConnectionStrings__messaging"], StringComparison.Ordinal);
-        Assert.Contains("@REPLACE-ME-messaging-host:5672", chat["ConnectionStrings__messaging"], StringComparison.Ordinal);
-        var bot = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("stockbot")).StringData;
-        Assert.StartsWith("amqp://stockbot:", bot["ConnectionStrings__messaging"], StringComparison.Ordinal);
-        Assert.Contains("@REPLACE-ME-messaging-host:5672", bot["ConnectionStrings__messaging"], StringComparison.Ordinal);
+        // The operator creates the applications' Secrets (docs/deploy.md), with these keys and nothing of the services
+        // that are not deployed here; wired to the Secrets --secrets would write for the in-cluster services.
+        Assert.Equal(
+            [
+                "chatapi-secrets/Auth__SigningKey",
+                "chatapi-secrets/ConnectionStrings__cache",
+                "chatapi-secrets/ConnectionStrings__messaging",
+                "stockbot-secrets/ConnectionStrings__messaging",
+                "stockbot-secrets/Quotes__AlphaVantage__ApiKey (optional)",
+                "stockbot-secrets/Quotes__Stooq__ApiKey (optional)",
+            ],
+            SecretReferences(objects));
+        AssertWired(objects, GeneratedSecrets(fixture.Manifest, new DeployOptions()).Where(s => s.Metadata.Name != KubernetesGenerator.ServiceSecretName).ToList());
     }
 
     [Fact]
@@ -50,11 +52,14 @@ public class DeployWiringTests(AspireManifestFixture fixture)
 
         Assert.Equal(fixture.Manifest["chatapi"].Replicas, deployment.Spec.Replicas);
         Assert.Equal(3, deployment.Spec.Replicas);
-        Assert.Equal("chattorum/chatapi:latest", container.Image);
-        var port = Assert.Single(container.Ports);
-        Assert.Equal(("http", 8080), (port.Name, port.ContainerPort));
+        // The release the images are tagged with (ContainerImageTag = $(Version)), never a moving tag.
+        Assert.Equal($"chattorum/chatapi:{ImageReferenceTests.DirectoryBuildVersion()}", container.Image);
+        Assert.Equal([("http", 8080), ("management", 8081)], container.Ports.Select(p => (p.Name, p.ContainerPort)));
         Assert.Equal(HostingDefaults.HealthEndpointPath, container.ReadinessProbe.HttpGet.Path);
         Assert.Equal(HostingDefaults.AlivenessEndpointPath, container.LivenessProbe.HttpGet.Path);
+        // The probes on the management port, which the Service (and so the Ingress) does not expose.
+        Assert.All(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, probe => Assert.Equal("management", probe.HttpGet.Port.Value));
+        Assert.Equal(["http"], Named<V1Service>(objects, "chatapi").Spec.Ports.Select(p => p.TargetPort.Value));
         Assert.NotNull(container.Resources.Requests["cpu"]);
         Assert.NotNull(container.Resources.Requests["memory"]);
         Assert.NotNull(container.Resources.Limits["cpu"]);
@@ -107,13 +112,19 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         foreach (var (app, env) in new[] { ("chatapi", chat), ("stockbot", bot) })
         {
             var config = Named<V1ConfigMap>(objects, $"{app}-config");
-            foreach (var key in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "ASPNETCORE_URLS" })
+            foreach (var key in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "ASPNETCORE_HTTP_PORTS", "Health__Port" })
             {
                 Assert.Equal(("configMap", $"{app}-config"), (env[key].Source, env[key].Name));
             }
 
             Assert.Equal(app, config.Data["OTEL_SERVICE_NAME"]);
-            Assert.Equal("http://+:8080", config.Data["ASPNETCORE_URLS"]);
+            // Kestrel listens on the clients' port and the probes' port; the ServiceDefaults keep the probes on the second.
+            var container = Named<V1Deployment>(objects, app).Spec.Template.Spec.Containers.Single();
+            var ports = container.Ports.ToDictionary(p => p.Name, p => p.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal($"{ports["http"]};{ports["management"]}", config.Data["ASPNETCORE_HTTP_PORTS"]);
+            Assert.Equal(KubernetesGenerator.ManagementPortSetting, Microsoft.Extensions.Hosting.ManagementPort.ConfigurationKey.Replace(":", "__", StringComparison.Ordinal));
+            Assert.Equal(ports["management"], config.Data["Health__Port"]);
+            Assert.DoesNotContain("ASPNETCORE_URLS", env.Keys);
             Assert.StartsWith("http", config.Data["OTEL_EXPORTER_OTLP_ENDPOINT"], StringComparison.Ordinal);
             // Nothing of Aspire's local wiring: the applications read only ConnectionStrings__*.
             Assert.DoesNotContain(env.Keys, key => key.StartsWith("CACHE_", StringComparison.Ordinal) || key.StartsWith("MESSAGING_", StringComparison.Ordinal) || key == "HTTP_PORTS");
@@ -121,27 +132,46 @@ public class DeployWiringTests(AspireManifestFixture fixture)
     }
 
     [Fact]
-    public void Secrets_hold_placeholders_that_agree_with_the_backing_services()
+    public void The_manifests_carry_no_Secret_and_no_secret_value()
     {
-        var objects = Committed();
-        var app = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("chatapi")).StringData;
-        var bot = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("stockbot")).StringData;
-        var services = Named<V1Secret>(objects, KubernetesGenerator.ServiceSecretName).StringData;
+        foreach (var folder in new[] { AspireManifestFixture.CommittedFolder, AspireManifestFixture.CommittedRedisClusterFolder })
+        {
+            // A Secret applied as generated would give its placeholder values to the workloads (a Redis password anyone knows).
+            Assert.False(File.Exists(Path.Combine(folder, KubernetesGenerator.SecretsFileName)), $"{folder} has a {KubernetesGenerator.SecretsFileName}");
+            Assert.Empty(KubernetesManifestTests.CommittedObjects(folder).Select(o => o.Object).OfType<V1Secret>());
+            Assert.All(Directory.GetFiles(folder), file => Assert.DoesNotContain("withheld-", File.ReadAllText(file), StringComparison.Ordinal));
+        }
 
-        // Every value is a placeholder to replace, or empty for the optional quote provider keys; the broker's definitions
-        // file has users without passwords (RabbitMQClusterManifestTests).
-        Assert.All(app.Concat(bot).Concat(services).Where(entry => entry.Key != "messaging-definitions.json"), entry =>
-            Assert.True(entry.Value.Length == 0 || entry.Value.Contains("REPLACE-ME", StringComparison.Ordinal), $"{entry.Key}={entry.Value}"));
-        Assert.Equal(string.Empty, bot["Quotes__Stooq__ApiKey"]);
-        Assert.Equal(string.Empty, bot["Quotes__AlphaVantage__ApiKey"]);
+        Assert.Empty(Generate(new DeployOptions { ExternalServices = true }).OfType<V1Secret>());
+    }
 
-        // The ChatApi refuses a signing key under 32 bytes: the placeholder must be replaced before it starts.
-        Assert.True(System.Text.Encoding.UTF8.GetByteCount(app["Auth__SigningKey"]) < 32);
+    [Fact]
+    public void Generated_secrets_are_new_every_time_and_agree_with_the_backing_services()
+    {
+        var first = GeneratedSecrets(fixture.Manifest, new DeployOptions());
+        var second = GeneratedSecrets(fixture.Manifest, new DeployOptions());
+        var app = Named<V1Secret>(first, KubernetesGenerator.AppSecretName("chatapi")).StringData;
+        var bot = Named<V1Secret>(first, KubernetesGenerator.AppSecretName("stockbot")).StringData;
+        var services = Named<V1Secret>(first, KubernetesGenerator.ServiceSecretName).StringData;
 
-        // The connection strings name the in-cluster Services, their ports and the password the StatefulSet is given (the
-        // broker's: RabbitMQClusterManifestTests).
-        var cache = Named<V1Service>(objects, "cache").Spec.Ports.Single().Port;
+        // Random values of 256 bits (64 hex digits), none shared, none the same on the next run.
+        var values = new[] { app["Auth__SigningKey"], services["cache-password"], services["messaging-erlang-cookie"] };
+        Assert.All(values, value => Assert.Matches("^[0-9a-f]{64,}$", value));
+        Assert.Equal(values.Length, values.Distinct(StringComparer.Ordinal).Count());
+        Assert.NotEqual(app["Auth__SigningKey"], Named<V1Secret>(second, KubernetesGenerator.AppSecretName("chatapi")).StringData["Auth__SigningKey"]);
+        Assert.NotEqual(services["cache-password"], Named<V1Secret>(second, KubernetesGenerator.ServiceSecretName).StringData["cache-password"]);
+
+        // The app model's signing key is of 48 characters at least; ChatApi wants 32 bytes.
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(app["Auth__SigningKey"]) >= 48);
+
+        // The cache connection string names the in-cluster Service, its port and the password the StatefulSet is given
+        // (the broker's: RabbitMQClusterManifestTests).
+        var cache = Named<V1Service>(Committed(), "cache").Spec.Ports.Single().Port;
         Assert.Equal($"cache:{cache},password={services["cache-password"]}", app["ConnectionStrings__cache"]);
+
+        // The optional quote provider keys are the operator's to add.
+        Assert.DoesNotContain("Quotes__Stooq__ApiKey", bot.Keys);
+        Assert.DoesNotContain(app.Concat(bot).Concat(services), entry => entry.Value.Contains("withheld", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -173,19 +203,41 @@ public class DeployWiringTests(AspireManifestFixture fixture)
     [Fact]
     public void Images_tag_and_ingress_host_follow_the_options()
     {
-        var objects = Generate(new DeployOptions { Registry = "registry.example.com/team", Tag = "1.2.3", IngressHost = "chat.example.com" });
+        var objects = Generate(new DeployOptions { ImageRegistry = "registry.example.com/team", Tag = "1.2.3", IngressHost = "chat.example.com" });
 
         Assert.Equal("registry.example.com/team/chattorum/chatapi:1.2.3", Named<V1Deployment>(objects, "chatapi").Spec.Template.Spec.Containers.Single().Image);
         Assert.Equal("registry.example.com/team/chattorum/stockbot:1.2.3", Named<V1Deployment>(objects, "stockbot").Spec.Template.Spec.Containers.Single().Image);
         Assert.Equal("chat.example.com", Named<V1Ingress>(objects, "chatapi").Spec.Rules.Single().Host);
-        AssertWired(objects);
+        AssertWired(objects, GeneratedSecrets(fixture.Manifest, new DeployOptions()));
     }
 
-    /// <summary>Every reference in <paramref name="objects"/> resolves.</summary>
-    internal static void AssertWired(IReadOnlyList<IKubernetesObject> objects)
+    /// <summary>The Secrets <c>--secrets</c> writes for <paramref name="options"/>, parsed.</summary>
+    internal static List<V1Secret> GeneratedSecrets(AspireManifest manifest, DeployOptions options) =>
+        KubernetesManifestTests.Parse(new KubernetesGenerator(manifest, options, SecretValues.Random()).GenerateSecrets().Content).Cast<V1Secret>().ToList();
+
+    /// <summary>Every Secret key the workloads of <paramref name="objects"/> read, as <c>SECRET/KEY</c>, in order.</summary>
+    internal static List<string> SecretReferences(IReadOnlyList<IKubernetesObject> objects) =>
+        objects.OfType<V1Deployment>().Select(d => d.Spec.Template)
+            .Concat(objects.OfType<V1StatefulSet>().Select(s => s.Spec.Template))
+            .Concat(objects.OfType<V1Job>().Select(j => j.Spec.Template))
+            .SelectMany(template => template.Spec.Containers.Concat(template.Spec.InitContainers ?? []).SelectMany(c => c.Env ?? [])
+                .Where(env => env.ValueFrom?.SecretKeyRef is not null)
+                .Select(env => $"{env.ValueFrom.SecretKeyRef.Name}/{env.ValueFrom.SecretKeyRef.Key}{(env.ValueFrom.SecretKeyRef.Optional == true ? " (optional)" : string.Empty)}")
+                .Concat((template.Spec.Volumes ?? []).Where(v => v.Secret is not null)
+                    .SelectMany(v => v.Secret.Items.Select(item => $"{v.Secret.SecretName}/{item.Key}"))))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>
+    /// Every reference in <paramref name="objects"/> resolves, the Secrets' among <paramref name="secretObjects"/>: the
+    /// manifests carry none, the operator creates them (with <c>--secrets</c>, or by hand for managed services).
+    /// </summary>
+    internal static void AssertWired(IReadOnlyList<IKubernetesObject> objects, IReadOnlyList<V1Secret> secretObjects)
     {
+        Assert.Empty(objects.OfType<V1Secret>());
         var configMaps = objects.OfType<V1ConfigMap>().ToDictionary(c => c.Metadata.Name, c => c.Data.Keys.ToHashSet());
-        var secrets = objects.OfType<V1Secret>().ToDictionary(
+        var secrets = secretObjects.ToDictionary(
             s => s.Metadata.Name,
             s => (s.StringData?.Keys ?? []).Concat(s.Data?.Keys ?? []).ToHashSet());
         var workloads = Workloads(objects);
@@ -212,7 +264,8 @@ public class DeployWiringTests(AspireManifestFixture fixture)
                     else if (env.ValueFrom?.SecretKeyRef is { } secretKey)
                     {
                         Assert.True(secrets.TryGetValue(secretKey.Name, out var keys), $"{name}: {env.Name} names Secret {secretKey.Name}, which is not there");
-                        Assert.True(keys.Contains(secretKey.Key), $"{name}: {env.Name} names key {secretKey.Key} of Secret {secretKey.Name}, which is not there");
+                        // An optional key (a quote provider's) may be missing: the application then runs without it.
+                        Assert.True(secretKey.Optional == true || keys.Contains(secretKey.Key), $"{name}: {env.Name} names key {secretKey.Key} of Secret {secretKey.Name}, which is not there");
                     }
                     else if (env.ValueFrom?.FieldRef is { } field)
                     {
@@ -282,6 +335,8 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         var services = objects.OfType<V1Service>().ToDictionary(s => s.Metadata.Name);
         foreach (var service in services.Values)
         {
+            // The probes' own port stays inside the pod's network: no Service (and so no Ingress) carries it.
+            Assert.DoesNotContain(service.Spec.Ports, p => p.TargetPort.Value == KubernetesGenerator.ManagementPortName);
             var targets = workloads.Where(w => Selects(service.Spec.Selector, w.Template.Metadata.Labels)).ToList();
             Assert.True(targets.Count == 1, $"Service {service.Metadata.Name} selects {targets.Count} workloads");
             var containerPorts = targets[0].Template.Spec.Containers.SelectMany(c => c.Ports).ToList();

@@ -92,9 +92,6 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
                 "v1/ConfigMap chatapi-config",
                 "v1/ConfigMap messaging-config",
                 "v1/ConfigMap stockbot-config",
-                "v1/Secret chatapi-secrets",
-                "v1/Secret chattorum-service-secrets",
-                "v1/Secret stockbot-secrets",
                 "v1/Service cache",
                 "v1/Service cache-headless",
                 "v1/Service chatapi",
@@ -150,9 +147,11 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     [Fact]
     public async Task Every_object_is_valid_against_the_Kubernetes_OpenAPI_schemas()
     {
-        // The committed files (both folders), and the --external-services variant (written to a temporary folder).
+        // The committed files (both folders), the --external-services variant and what --secrets writes (both written
+        // to a temporary folder).
         var external = fixture.NewFolder("external-services");
-        foreach (var file in new KubernetesGenerator(fixture.Manifest, new DeployOptions { ExternalServices = true }).Generate())
+        foreach (var file in new KubernetesGenerator(fixture.Manifest, new DeployOptions { ExternalServices = true }).Generate()
+            .Append(new KubernetesGenerator(fixture.Manifest, new DeployOptions(), SecretValues.Random()).GenerateSecrets()))
         {
             await File.WriteAllTextAsync(Path.Combine(external, file.Name), file.Content);
         }

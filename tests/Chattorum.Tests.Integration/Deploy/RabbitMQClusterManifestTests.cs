@@ -113,9 +113,10 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
 
     [Theory]
     [MemberData(nameof(CommittedFolders))]
-    public void The_definitions_Secret_creates_one_user_per_application_with_BrokerAccess_rights_and_no_usable_password(string folder)
+    public void The_definitions_Secret_creates_one_user_per_application_with_BrokerAccess_rights_and_the_password_of_its_connection_string(string folder)
     {
         var objects = Committed(folder);
+        var secrets = GeneratedSecrets(fixture.Manifest, new DeployOptions { RedisCluster = folder == "k8s-redis-cluster" });
         var pod = Named<V1StatefulSet>(objects, Broker).Spec.Template.Spec;
         var node = pod.Containers.Single();
 
@@ -123,9 +124,8 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
         var path = RabbitMQConfig(objects)["load_definitions"];
         var (volume, file) = MountedFile(pod, node, path);
         var item = Assert.Single(volume.Secret.Items, i => i.Path == file);
-        var definitions = JsonDocument.Parse(Named<V1Secret>(objects, volume.Secret.SecretName).StringData[item.Key]).RootElement;
+        var definitions = JsonDocument.Parse(Named<V1Secret>(secrets, volume.Secret.SecretName).StringData[item.Key]).RootElement;
 
-        Assert.Equal(BrokerUsers.StockCommand, StockCommandConsumer.Command);
         var expected = new Dictionary<string, BrokerPermissions>
         {
             [BrokerAccess.ChatUser] = BrokerAccess.ChatNodes,
@@ -133,8 +133,16 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
         };
         var users = definitions.GetProperty("users").EnumerateArray().ToList();
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), users.Select(u => u.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
-        // An empty hash matches no password: applied as generated, nobody can log in.
-        Assert.All(users, u => Assert.Equal(string.Empty, u.GetProperty("password_hash").GetString()));
+        // Each user's salted hash is of the password in its application's connection string (RabbitMQ's
+        // rabbit_password_hashing_sha256: base64(salt + SHA-256(salt + password)), a 4-byte salt).
+        var passwords = new[] { "chatapi", "stockbot" }
+            .Select(app => new Uri(Named<V1Secret>(secrets, KubernetesGenerator.AppSecretName(app)).StringData["ConnectionStrings__messaging"]).UserInfo.Split(':'))
+            .ToDictionary(user => user[0], user => user[1]);
+        Assert.All(users, u =>
+        {
+            var hash = Convert.FromBase64String(u.GetProperty("password_hash").GetString()!);
+            Assert.Equal(hash[4..], SHA256.HashData([.. hash[..4], .. Encoding.UTF8.GetBytes(passwords[u.GetProperty("name").GetString()!])]));
+        });
         Assert.All(users, u => Assert.Empty(u.GetProperty("tags").EnumerateArray()));
         var permissions = definitions.GetProperty("permissions").EnumerateArray().ToDictionary(
             p => p.GetProperty("user").GetString()!,
@@ -154,6 +162,7 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
     public void Each_application_connects_to_the_client_Service_as_its_own_user(string folder)
     {
         var objects = Committed(folder);
+        var secrets = GeneratedSecrets(fixture.Manifest, new DeployOptions { RedisCluster = folder == "k8s-redis-cluster" });
         var service = Named<V1Service>(objects, Broker);
         var uris = new Dictionary<string, Uri>();
         foreach (var (app, user) in new[] { ("chatapi", BrokerAccess.ChatUser), ("stockbot", BrokerAccess.BotUser(StockCommandConsumer.Command)) })
@@ -161,10 +170,10 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
             var reference = Named<V1Deployment>(objects, app).Spec.Template.Spec.Containers.Single().Env
                 .Single(e => e.Name == "ConnectionStrings__messaging").ValueFrom.SecretKeyRef;
             Assert.Equal(KubernetesGenerator.AppSecretName(app), reference.Name);
-            var uri = new Uri(Named<V1Secret>(objects, reference.Name).StringData[reference.Key]);
+            var uri = new Uri(Named<V1Secret>(secrets, reference.Name).StringData[reference.Key]);
             Assert.Equal(("amqp", service.Metadata.Name, service.Spec.Ports.Single().Port), (uri.Scheme, uri.Host, uri.Port));
             Assert.Equal(user, uri.UserInfo.Split(':')[0]);
-            Assert.StartsWith("REPLACE-ME-", uri.UserInfo.Split(':')[1], StringComparison.Ordinal);
+            Assert.Matches("^[0-9a-f]{64}$", uri.UserInfo.Split(':')[1]);
             uris[app] = uri;
         }
 
@@ -190,7 +199,7 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
 
     [Fact]
     [UnsupportedOSPlatform("windows")] // sh, and Unix file modes
-    public async Task The_cookie_installer_refuses_the_placeholder_and_leaves_a_cookie_only_its_owner_can_read()
+    public async Task The_cookie_installer_refuses_an_empty_or_placeholder_cookie_and_leaves_a_cookie_only_its_owner_can_read()
     {
         var objects = Committed("k8s");
         var pod = Named<V1StatefulSet>(objects, Broker).Spec.Template.Spec;
@@ -207,14 +216,20 @@ public class RabbitMQClusterManifestTests(AspireManifestFixture fixture)
         var script = installer.Command[^1].Replace(secretMount.MountPath, secretFolder, StringComparison.Ordinal).Replace(homeMount.MountPath, home, StringComparison.Ordinal);
         var installed = Path.Combine(home, ".erlang.cookie");
 
-        await File.WriteAllTextAsync(Path.Combine(secretFolder, cookieFile), Named<V1Secret>(objects, KubernetesGenerator.ServiceSecretName).StringData["messaging-erlang-cookie"]);
-        var (exitCode, output) = await RunShAsync(script);
-        Assert.Equal(1, exitCode);
-        Assert.Contains("placeholder", output, StringComparison.Ordinal);
-        Assert.False(File.Exists(installed));
+        // The placeholder secrets.yaml held before 0.17 (still applied in a namespace that was never cleaned up), and nothing.
+        foreach (var refused in new[] { $"{KubernetesGenerator.PlaceholderPrefix}-messaging-erlang-cookie", string.Empty })
+        {
+            await File.WriteAllTextAsync(Path.Combine(secretFolder, cookieFile), refused);
+            var (refusedCode, refusedOutput) = await RunShAsync(script);
+            Assert.Equal(1, refusedCode);
+            Assert.Contains("messaging-erlang-cookie in Secret chattorum-service-secrets is empty or a placeholder", refusedOutput, StringComparison.Ordinal);
+            Assert.False(File.Exists(installed));
+        }
 
-        // A real cookie, twice (a restarted pod finds the read-only copy of its previous start).
-        var cookie = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        // The cookie --secrets writes, twice (a restarted pod finds the read-only copy of its previous start).
+        var cookie = Named<V1Secret>(GeneratedSecrets(fixture.Manifest, new DeployOptions()), KubernetesGenerator.ServiceSecretName).StringData["messaging-erlang-cookie"];
+        int exitCode;
+        string output;
         await File.WriteAllTextAsync(Path.Combine(secretFolder, cookieFile), cookie);
         foreach (var _ in Enumerable.Range(0, 2))
         {

@@ -16,7 +16,7 @@ public class RedisClusterManifestTests(AspireManifestFixture fixture)
     private const int Nodes = 6;
 
     [Fact]
-    public void Redis_Cluster_manifests_are_wired_together() => AssertWired(Committed());
+    public void Redis_Cluster_manifests_are_wired_together() => AssertWired(Committed(), GeneratedSecrets(fixture.Manifest, new DeployOptions { RedisCluster = true }));
 
     [Fact]
     public void Six_cluster_enabled_nodes_each_keep_their_data_and_nodes_conf_on_their_own_volume_claim()
@@ -99,8 +99,9 @@ public class RedisClusterManifestTests(AspireManifestFixture fixture)
     public void The_applications_connection_string_lists_every_pod_with_the_clusters_password()
     {
         var objects = Committed();
-        var app = Named<V1Secret>(objects, KubernetesGenerator.AppSecretName("chatapi")).StringData;
-        var services = Named<V1Secret>(objects, KubernetesGenerator.ServiceSecretName).StringData;
+        var secrets = GeneratedSecrets(fixture.Manifest, new DeployOptions { RedisCluster = true });
+        var app = Named<V1Secret>(secrets, KubernetesGenerator.AppSecretName("chatapi")).StringData;
+        var services = Named<V1Secret>(secrets, KubernetesGenerator.ServiceSecretName).StringData;
         var statefulSet = Named<V1StatefulSet>(objects, "cache");
 
         var pods = Enumerable.Range(0, Nodes).Select(i => $"cache-{i}.{statefulSet.Spec.ServiceName}:6379");
@@ -108,7 +109,7 @@ public class RedisClusterManifestTests(AspireManifestFixture fixture)
     }
 
     [Fact]
-    public void With_external_services_a_managed_cluster_is_named_in_the_Secret_like_any_managed_Redis()
+    public void With_external_services_a_managed_cluster_is_given_like_any_managed_Redis()
     {
         var external = Generate(new DeployOptions { ExternalServices = true });
         var externalCluster = Generate(new DeployOptions { ExternalServices = true, RedisCluster = true });
