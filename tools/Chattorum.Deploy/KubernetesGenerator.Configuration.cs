@@ -27,7 +27,7 @@ internal sealed partial class KubernetesGenerator
         var config = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["ASPNETCORE_URLS"] = string.Create(CultureInfo.InvariantCulture, $"http://+:{HttpPort}"),
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = options.OtlpEndpoint,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = OtlpEndpoint(),
             ["OTEL_SERVICE_NAME"] = name,
         };
         var secretKeys = new SortedSet<string>(StringComparer.Ordinal);

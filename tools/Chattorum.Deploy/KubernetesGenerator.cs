@@ -141,6 +141,8 @@ internal sealed partial class KubernetesGenerator
             appSecrets.Add(project.Name, secrets);
         }
 
+        AddOperationsFiles(files);
+
         var allSecrets = appSecrets
             .Where(project => project.Value.Count > 0)
             .Select(project => (IKubernetesObject)Secret(AppSecretName(project.Key), project.Value))
