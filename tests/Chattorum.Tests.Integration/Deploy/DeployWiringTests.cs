@@ -182,6 +182,13 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         AssertWired(objects);
     }
 
+    /// <summary>The Secrets the operator creates (docs/deploy.md) rather than the generated files: their keys.</summary>
+    private static readonly Dictionary<string, string[]> OperatorSecrets = new()
+    {
+        [KubernetesGenerator.DashboardSecretName] =
+            [KubernetesGenerator.DashboardBrowserTokenKey, KubernetesGenerator.DashboardOtlpApiKeyKey, KubernetesGenerator.DashboardOidcClientSecretKey],
+    };
+
     /// <summary>Every reference in <paramref name="objects"/> resolves.</summary>
     internal static void AssertWired(IReadOnlyList<IKubernetesObject> objects)
     {
@@ -189,6 +196,11 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         var secrets = objects.OfType<V1Secret>().ToDictionary(
             s => s.Metadata.Name,
             s => (s.StringData?.Keys ?? []).Concat(s.Data?.Keys ?? []).ToHashSet());
+        foreach (var (name, keys) in OperatorSecrets)
+        {
+            secrets.Add(name, keys.ToHashSet());
+        }
+
         var workloads = Workloads(objects);
         Assert.NotEmpty(workloads);
 
