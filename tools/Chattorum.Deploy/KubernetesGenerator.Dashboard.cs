@@ -168,6 +168,8 @@ internal sealed partial class KubernetesGenerator
             new() { Name = "ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL", Value = string.Create(CultureInfo.InvariantCulture, $"http://+:{DashboardOtlpContainerPort}") },
             new() { Name = "DASHBOARD__OTLP__AUTHMODE", Value = "ApiKey" },
             new() { Name = "DASHBOARD__OTLP__PRIMARYAPIKEY", ValueFrom = DashboardSecret(DashboardOtlpApiKeyKey) },
+            // Without a resource service (the AppHost's), the dashboard shows this name.
+            new() { Name = "DASHBOARD__APPLICATIONNAME", Value = "Chattorum" },
             // Its MCP server would be one more endpoint to secure; operators use the UI.
             new() { Name = "DASHBOARD__MCP__DISABLED", Value = "true" },
         };
