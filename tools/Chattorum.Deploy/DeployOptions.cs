@@ -10,6 +10,17 @@ internal sealed record DeployOptions
 
     public const string RedisClusterOutputFolder = "deploy/k8s-redis-cluster";
 
+    public const string GatewayOutputFolder = "deploy/k8s-gateway";
+
+    /// <summary>Where the community ingress-nginx controller runs (its install manifests' namespace).</summary>
+    public const string DefaultIngressNamespace = "ingress-nginx";
+
+    /// <summary>Where Envoy Gateway runs its proxies by default (its controller's namespace).</summary>
+    public const string DefaultGatewayNamespace = "envoy-gateway-system";
+
+    /// <summary>The GatewayClass of Envoy Gateway's quick start.</summary>
+    public const string DefaultGatewayClass = "eg";
+
     /// <summary>
     /// Prefix of the application images, e.g. <c>registry.example.com/team</c>: images are <c>[REGISTRY/]REPOSITORY:TAG</c>,
     /// the repository from the app model (<c>chattorum/chatapi</c>).
@@ -32,15 +43,35 @@ internal sealed record DeployOptions
     public bool RedisCluster { get; init; }
 
     /// <summary>Where these manifests are committed (relative to the repository), for the header of every file.</summary>
-    public string OutputFolder => RedisCluster ? RedisClusterOutputFolder : DefaultOutputFolder;
+    public string OutputFolder => RedisCluster ? RedisClusterOutputFolder : Routing == Routing.Gateway ? GatewayOutputFolder : DefaultOutputFolder;
+
+    /// <summary>How clients reach the application: an Ingress, or a Gateway API Gateway and HTTPRoute.</summary>
+    public Routing Routing { get; init; } = Routing.Ingress;
+
+    /// <summary>The GatewayClass of the Gateway (with <see cref="Routing.Gateway"/>).</summary>
+    public string GatewayClass { get; init; } = DefaultGatewayClass;
+
+    /// <summary>The namespace whose pods forward client traffic (the ingress controller's, the gateway's proxies'); by default the one of <see cref="Routing"/>.</summary>
+    public string? IngressNamespace { get; init; }
+
+    public string ControllerNamespace => IngressNamespace ?? (Routing == Routing.Gateway ? DefaultGatewayNamespace : DefaultIngressNamespace);
+
+    /// <summary>The cert-manager ClusterIssuer that issues the TLS certificate of <see cref="IngressHost"/>; none: the operator provides the certificate's Secret.</summary>
+    public string? ClusterIssuer { get; init; }
 
     /// <summary>The host name of the Ingress rule; none means every host.</summary>
     public string? IngressHost { get; init; }
 
     public string IngressClass { get; init; } = "nginx";
 
-    /// <summary><c>OTEL_EXPORTER_OTLP_ENDPOINT</c> of the applications: an OpenTelemetry collector in the cluster.</summary>
-    public string OtlpEndpoint { get; init; } = "http://otel-collector:4317";
+    /// <summary>
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> of the applications: an OpenTelemetry collector of the operator's. None (the
+    /// default) deploys the ops dashboard and sends the telemetry to it (<c>KubernetesGenerator.Dashboard.cs</c>).
+    /// </summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary>The dashboard's browser login through an OpenID Connect provider instead of a browser token.</summary>
+    public DashboardOidc? DashboardOidc { get; init; }
 
     /// <summary>The options on the command line that regenerates these manifests (for the header of every file).</summary>
     public IEnumerable<string> ToArguments()
@@ -76,9 +107,48 @@ internal sealed record DeployOptions
             yield return $"--ingress-class {IngressClass}";
         }
 
-        if (OtlpEndpoint != defaults.OtlpEndpoint)
+        if (Routing != defaults.Routing)
+        {
+            yield return $"--routing {Routing.ToString().ToLowerInvariant()}";
+        }
+
+        if (GatewayClass != defaults.GatewayClass)
+        {
+            yield return $"--gateway-class {GatewayClass}";
+        }
+
+        if (IngressNamespace is not null)
+        {
+            yield return $"--ingress-namespace {IngressNamespace}";
+        }
+
+        if (ClusterIssuer is not null)
+        {
+            yield return $"--cluster-issuer {ClusterIssuer}";
+        }
+
+        if (OtlpEndpoint is not null)
         {
             yield return $"--otlp-endpoint {OtlpEndpoint}";
         }
+
+        if (DashboardOidc is not null)
+        {
+            yield return $"--dashboard-oidc-authority {DashboardOidc.Authority}";
+            yield return $"--dashboard-oidc-client-id {DashboardOidc.ClientId}";
+        }
     }
+}
+
+/// <summary>The OpenID Connect provider the dashboard's users sign in with; the client secret is in the dashboard's Secret.</summary>
+internal sealed record DashboardOidc(string Authority, string ClientId);
+
+/// <summary>How clients reach the application's HTTP endpoint.</summary>
+internal enum Routing
+{
+    /// <summary>An Ingress (ingress-nginx annotations for WebSockets).</summary>
+    Ingress,
+
+    /// <summary>A Gateway API Gateway and HTTPRoute.</summary>
+    Gateway,
 }

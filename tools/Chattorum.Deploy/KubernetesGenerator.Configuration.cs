@@ -33,7 +33,7 @@ internal sealed partial class KubernetesGenerator
             // Kestrel listens on both ports; the probes answer only on the second, and nothing else does.
             ["ASPNETCORE_HTTP_PORTS"] = string.Create(CultureInfo.InvariantCulture, $"{HttpPort};{deployment.ProbePort}"),
             [ManagementPortSetting] = deployment.ProbePort.ToString(CultureInfo.InvariantCulture),
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = options.OtlpEndpoint,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = OtlpEndpoint(),
             ["OTEL_SERVICE_NAME"] = name,
         };
         var secretKeys = new SortedSet<string>(StringComparer.Ordinal);

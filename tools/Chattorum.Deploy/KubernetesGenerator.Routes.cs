@@ -19,7 +19,10 @@ internal sealed partial class KubernetesGenerator
     private IEnumerable<IKubernetesObject> Routes(string name, IDictionary<string, string> labels, IDictionary<string, string> selector, AspireBinding http)
     {
         yield return ClientService(name, labels, selector, [new V1ServicePort { Name = http.Name, Port = ServicePort, TargetPort = http.Name, Protocol = "TCP" }]);
-        yield return Ingress(name, labels, http.Name);
+        foreach (var route in ClientRoutes(name, labels, http.Name))
+        {
+            yield return route;
+        }
     }
 
     private V1Ingress Ingress(string name, IDictionary<string, string> labels, string portName)

@@ -55,6 +55,7 @@ internal sealed partial class KubernetesGenerator
         var replicated = project.Replicas > 1;
 
         var settings = ProjectSettings(project, deployment, appSecrets);
+        settings.Env.AddRange(OtlpAuthenticationEnvironment());
         var container = ProjectContainer(project, deployment, http, settings.Env, external);
         var objects = new List<IKubernetesObject>
         {

@@ -126,7 +126,8 @@ internal sealed partial class KubernetesGenerator
         {
             throw new NotSupportedException(
                 "--secrets with --external-services: the managed services' addresses and passwords are yours. Create the Secrets " +
-                $"{string.Join(", ", manifest.Resources.Where(r => r.IsProject).Select(r => AppSecretName(r.Name)))} with their connection strings (docs/deploy.md).");
+                $"{string.Join(", ", manifest.Resources.Where(r => r.IsProject).Select(r => AppSecretName(r.Name)))} with their connection strings" +
+                (DeploysDashboard ? $", and {DashboardSecretName} with the dashboard's keys" : string.Empty) + " (docs/deploy.md).");
         }
 
         return new ManifestFile(SecretsFileName, Serialize(Build().Secrets, SecretsHeader()));
@@ -170,6 +171,8 @@ internal sealed partial class KubernetesGenerator
             appSecrets.Add(project.Name, projectSecrets);
         }
 
+        AddOperationsFiles(files);
+
         var secrets = appSecrets
             .Where(project => project.Value.Count > 0)
             .Select(project => (IKubernetesObject)Secret(AppSecretName(project.Key), project.Value))
@@ -177,6 +180,17 @@ internal sealed partial class KubernetesGenerator
         if (serviceSecrets.Count > 0)
         {
             secrets.Add(Secret(ServiceSecretName, serviceSecrets));
+        }
+
+        if (DeploysDashboard)
+        {
+            // The dashboard's browser token and the API key every service sends with its telemetry. With OpenID Connect
+            // the operator adds the client secret the identity provider issued (docs/deploy.md).
+            secrets.Add(Secret(DashboardSecretName, new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                [DashboardBrowserTokenKey] = secretValues.Parameter($"{DashboardName}-{DashboardBrowserTokenKey}", minLength: null),
+                [DashboardOtlpApiKeyKey] = secretValues.Parameter($"{DashboardName}-{DashboardOtlpApiKeyKey}", minLength: null),
+            }));
         }
 
         foreach (var (file, objects) in files)

@@ -28,9 +28,22 @@ namespace Chattorum.Deploy
               --redis-cluster        Redis as a Redis Cluster: six cluster-enabled pods (3 primaries, 3 replicas) and a Job
                                      that forms the cluster; the Secret lists the pods. With --external-services, give the
                                      managed cluster's endpoint in the Secret instead
-              --ingress-host HOST    host name of the Ingress rule (default: every host)
+              --ingress-host HOST    host name of the Ingress rule or Gateway listener (default: every host); with a
+                                     host, clients connect over TLS with the certificate in the Secret NAME-tls
+              --cluster-issuer NAME  cert-manager issues that certificate from this ClusterIssuer (default: none, the
+                                     operator creates the Secret)
               --ingress-class NAME   ingress class (default: nginx)
-              --otlp-endpoint URL    OTEL_EXPORTER_OTLP_ENDPOINT of the applications (default: http://otel-collector:4317)
+              --routing ingress|gateway
+                                     an Ingress (default), or a Gateway API Gateway and HTTPRoute (written to
+                                     {DeployOptions.GatewayOutputFolder} by default)
+              --gateway-class NAME   the Gateway's GatewayClass (default: {DeployOptions.DefaultGatewayClass}, Envoy Gateway's)
+              --ingress-namespace NS the namespace of the pods that forward client traffic, which the NetworkPolicies let
+                                     in (default: {DeployOptions.DefaultIngressNamespace}, or {DeployOptions.DefaultGatewayNamespace} with --routing gateway)
+              --otlp-endpoint URL    send the applications' telemetry to this OpenTelemetry collector (OTLP/gRPC) and
+                                     deploy no dashboard (default: the ops dashboard, dashboard.yaml, which receives it)
+              --dashboard-oidc-authority URL, --dashboard-oidc-client-id ID
+                                     the dashboard's users sign in with this OpenID Connect provider instead of the
+                                     browser token (the client secret: key oidc-client-secret of the dashboard's Secret)
               --secrets DIR          write no manifests: DIR/secrets.yaml, the Secrets the workloads read, with new random
                                      values (signing key, Redis password, Erlang cookie, broker users and their
                                      definitions, the connection strings with them); owner-only, apply then delete it.
@@ -43,7 +56,7 @@ namespace Chattorum.Deploy
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
         {
             var options = new DeployOptions();
-            string? outputFolder = null, manifestPath = null, appHost = null, brokerUsersFolder = null, secretsFolder = null;
+            string? outputFolder = null, manifestPath = null, appHost = null, brokerUsersFolder = null, secretsFolder = null, oidcAuthority = null, oidcClientId = null;
             try
             {
                 for (var i = 0; i < args.Length; i++)
@@ -60,13 +73,26 @@ namespace Chattorum.Deploy
                         case "--redis-cluster": options = options with { RedisCluster = true }; break;
                         case "--ingress-host": options = options with { IngressHost = Value() }; break;
                         case "--ingress-class": options = options with { IngressClass = Value() }; break;
+                        case "--routing": options = options with { Routing = RoutingOf(Value()) }; break;
+                        case "--gateway-class": options = options with { GatewayClass = Value() }; break;
+                        case "--ingress-namespace": options = options with { IngressNamespace = Value() }; break;
+                        case "--cluster-issuer": options = options with { ClusterIssuer = Value() }; break;
                         case "--otlp-endpoint": options = options with { OtlpEndpoint = Value() }; break;
+                        case "--dashboard-oidc-authority": oidcAuthority = Value(); break;
+                        case "--dashboard-oidc-client-id": oidcClientId = Value(); break;
                         case "--broker-users": brokerUsersFolder = Value(); break;
                         case "--secrets": secretsFolder = Value(); break;
                         case "-h" or "--help": await output.WriteLineAsync(Usage).ConfigureAwait(false); return 0;
                         default: throw new ArgumentException($"unknown argument '{args[i]}'");
                     }
                 }
+
+                if (options.ClusterIssuer is not null && options.IngressHost is null)
+                {
+                    throw new ArgumentException("--cluster-issuer needs --ingress-host: a certificate names a host");
+                }
+
+                options = options with { DashboardOidc = DashboardOidcOf(oidcAuthority, oidcClientId, options.OtlpEndpoint) };
             }
             catch (ArgumentException exception)
             {
@@ -126,6 +152,23 @@ namespace Chattorum.Deploy
             Directory.CreateDirectory(folder);
             return [PrivateFile.Write(Path.Combine(folder, secrets.Name), secrets.Content)];
         }
+
+        private static Routing RoutingOf(string value) => value switch
+        {
+            "ingress" => Routing.Ingress,
+            "gateway" => Routing.Gateway,
+            _ => throw new ArgumentException($"--routing {value}: ingress or gateway"),
+        };
+
+        private static DashboardOidc? DashboardOidcOf(string? authority, string? clientId, string? otlpEndpoint) => (authority, clientId) switch
+        {
+            (null, null) => null,
+            (not null, not null) when otlpEndpoint is not null => throw new ArgumentException("--dashboard-oidc-*: --otlp-endpoint deploys no dashboard"),
+            (not null, not null) when !Uri.TryCreate(authority, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps =>
+                throw new ArgumentException($"--dashboard-oidc-authority {authority}: an https:// URL"),
+            (not null, not null) => new DashboardOidc(authority, clientId),
+            _ => throw new ArgumentException("--dashboard-oidc-authority and --dashboard-oidc-client-id go together"),
+        };
 
         private static string Checked(string value, Func<string, string?> problem, string option) =>
             problem(value) is { } reason ? throw new ArgumentException($"{option} {value}: {reason}") : value;

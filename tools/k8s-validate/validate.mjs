@@ -1,26 +1,29 @@
 #!/usr/bin/env node
-// Validates Kubernetes manifests offline against the Kubernetes OpenAPI schemas (the npm package kubernetes-models):
+// Validates Kubernetes manifests offline against the Kubernetes OpenAPI schemas (the npm package kubernetes-models), and
+// the Gateway API and cert-manager kinds against their CRDs' schemas (@kubernetes-models/gateway-api, .../cert-manager):
 // wrong types, missing required fields and bad enum values. Unknown fields are not caught here; the .NET tests parse
 // the same files strictly with KubernetesClient for that.
 //
-//   node tools/k8s-validate/validate.mjs deploy/k8s/*.yaml deploy/k8s-redis-cluster/*.yaml
+//   node tools/k8s-validate/validate.mjs deploy/k8s/*.yaml deploy/k8s-redis-cluster/*.yaml deploy/k8s-gateway/*.yaml
 //
 // Prints one line per object, then a summary; exits 1 when any object is invalid, 2 on bad usage.
 import { readFile } from "node:fs/promises";
 import { parseAllDocuments } from "yaml";
 import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import { Ingress } from "kubernetes-models/networking.k8s.io/v1";
+import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Job } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import { Gateway, HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
+import { Certificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 
 // The kinds the generator writes; anything else is reported rather than passed unchecked.
 const models = new Map(
   [
     ConfigMap, Secret, Service, ServiceAccount, Deployment, StatefulSet, Job, Ingress, HorizontalPodAutoscaler,
-    PodDisruptionBudget, Role, RoleBinding,
+    PodDisruptionBudget, Role, RoleBinding, NetworkPolicy, Gateway, HTTPRoute, Certificate,
   ].map(
     (model) => [`${model.apiVersion}/${model.kind}`, model],
   ),

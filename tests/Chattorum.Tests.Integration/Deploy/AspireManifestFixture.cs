@@ -29,6 +29,11 @@ public sealed class AspireManifestFixture : IAsyncLifetime
 
     public const string RegenerateRedisClusterCommand = "dotnet run --project tools/Chattorum.Deploy -- --output deploy/k8s-redis-cluster --redis-cluster";
 
+    /// <summary>The committed manifests of the Gateway API variant (<c>--routing gateway</c>).</summary>
+    public static string CommittedGatewayFolder => Path.Combine(RepositoryRoot, "deploy", "k8s-gateway");
+
+    public const string RegenerateGatewayCommand = "dotnet run --project tools/Chattorum.Deploy -- --output deploy/k8s-gateway --routing gateway";
+
     public string ManifestPath => Path.Combine(temp.FullName, "aspire-manifest.json");
 
     public string ManifestJson { get; private set; } = string.Empty;

@@ -34,6 +34,8 @@ public class DeployWiringTests(AspireManifestFixture fixture)
                 "chatapi-secrets/Auth__SigningKey",
                 "chatapi-secrets/ConnectionStrings__cache",
                 "chatapi-secrets/ConnectionStrings__messaging",
+                "chattorum-dashboard/browser-token",
+                "chattorum-dashboard/otlp-api-key",
                 "stockbot-secrets/ConnectionStrings__messaging",
                 "stockbot-secrets/Quotes__AlphaVantage__ApiKey (optional)",
                 "stockbot-secrets/Quotes__Stooq__ApiKey (optional)",
@@ -229,6 +231,12 @@ public class DeployWiringTests(AspireManifestFixture fixture)
             .Order(StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>The keys the operator adds to a generated Secret (docs/deploy.md): the dashboard's OpenID Connect client secret.</summary>
+    private static readonly Dictionary<string, string[]> OperatorSecretKeys = new()
+    {
+        [KubernetesGenerator.DashboardSecretName] = [KubernetesGenerator.DashboardOidcClientSecretKey],
+    };
+
     /// <summary>
     /// Every reference in <paramref name="objects"/> resolves, the Secrets' among <paramref name="secretObjects"/>: the
     /// manifests carry none, the operator creates them (with <c>--secrets</c>, or by hand for managed services).
@@ -240,6 +248,14 @@ public class DeployWiringTests(AspireManifestFixture fixture)
         var secrets = secretObjects.ToDictionary(
             s => s.Metadata.Name,
             s => (s.StringData?.Keys ?? []).Concat(s.Data?.Keys ?? []).ToHashSet());
+        foreach (var (name, keys) in OperatorSecretKeys)
+        {
+            if (secrets.TryGetValue(name, out var generated))
+            {
+                generated.UnionWith(keys);
+            }
+        }
+
         var workloads = Workloads(objects);
         Assert.NotEmpty(workloads);
 

@@ -18,17 +18,21 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Committed_manifests_are_what_the_generator_writes_now(bool redisCluster)
+    [InlineData("")]
+    [InlineData("--redis-cluster")]
+    [InlineData("--routing gateway")]
+    public async Task Committed_manifests_are_what_the_generator_writes_now(string variant)
     {
-        var (folder, command) = redisCluster
-            ? (AspireManifestFixture.CommittedRedisClusterFolder, AspireManifestFixture.RegenerateRedisClusterCommand)
-            : (AspireManifestFixture.CommittedFolder, AspireManifestFixture.RegenerateCommand);
-        var output = fixture.NewFolder(redisCluster ? "regenerated-redis-cluster" : "regenerated");
+        var (folder, command) = variant switch
+        {
+            "--redis-cluster" => (AspireManifestFixture.CommittedRedisClusterFolder, AspireManifestFixture.RegenerateRedisClusterCommand),
+            "--routing gateway" => (AspireManifestFixture.CommittedGatewayFolder, AspireManifestFixture.RegenerateGatewayCommand),
+            _ => (AspireManifestFixture.CommittedFolder, AspireManifestFixture.RegenerateCommand),
+        };
+        var output = fixture.NewFolder($"regenerated{variant.Replace(' ', '-')}");
         var log = new StringWriter();
 
-        string[] arguments = ["--manifest", fixture.ManifestPath, "--output", output, .. redisCluster ? ["--redis-cluster"] : Array.Empty<string>()];
+        string[] arguments = ["--manifest", fixture.ManifestPath, "--output", output, .. variant.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
         var exitCode = await DeployCommand.RunAsync(arguments, log, log);
 
         Assert.True(exitCode == 0, log.ToString());
@@ -78,12 +82,19 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
         Assert.Equal(
             [
                 "apps/v1/Deployment chatapi",
+                "apps/v1/Deployment dashboard",
                 "apps/v1/Deployment stockbot",
                 "apps/v1/StatefulSet cache",
                 "apps/v1/StatefulSet messaging",
                 "autoscaling/v2/HorizontalPodAutoscaler chatapi",
                 "autoscaling/v2/HorizontalPodAutoscaler stockbot",
                 "networking.k8s.io/v1/Ingress chatapi",
+                "networking.k8s.io/v1/NetworkPolicy cache-clients",
+                "networking.k8s.io/v1/NetworkPolicy chatapi-from-ingress",
+                "networking.k8s.io/v1/NetworkPolicy dashboard-otlp",
+                "networking.k8s.io/v1/NetworkPolicy default-deny-ingress",
+                "networking.k8s.io/v1/NetworkPolicy messaging-clients",
+                "networking.k8s.io/v1/NetworkPolicy messaging-peers",
                 "policy/v1/PodDisruptionBudget chatapi",
                 "policy/v1/PodDisruptionBudget messaging",
                 "policy/v1/PodDisruptionBudget stockbot",
@@ -95,6 +106,7 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
                 "v1/Service cache",
                 "v1/Service cache-headless",
                 "v1/Service chatapi",
+                "v1/Service dashboard",
                 "v1/Service messaging",
                 "v1/Service messaging-headless",
                 "v1/ServiceAccount messaging",
@@ -107,7 +119,8 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     {
         var objects = CommittedObjects(AspireManifestFixture.CommittedRedisClusterFolder);
 
-        // The single Redis's Service and StatefulSet give way to the cluster's objects; the rest is as in deploy/k8s.
+        // The single Redis's Service and StatefulSet give way to the cluster's objects, and one NetworkPolicy lets the nodes
+        // and the Job reach the nodes; the rest is as in deploy/k8s.
         var cacheFile = objects.Where(o => o.File == "cache.yaml")
             .Select(o => $"{o.Object.ApiVersion}/{o.Object.Kind} {((IMetadata<V1ObjectMeta>)o.Object).Metadata.Name}");
         Assert.Equal(
@@ -120,7 +133,9 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
             ],
             cacheFile);
         var others = objects.Where(o => o.File != "cache.yaml").Select(Describe).Order(StringComparer.Ordinal);
-        var single = CommittedObjects().Where(o => o.File != "cache.yaml").Select(Describe).Order(StringComparer.Ordinal);
+        var single = CommittedObjects().Where(o => o.File != "cache.yaml").Select(Describe)
+            .Append($"{KubernetesGenerator.NetworkPoliciesFileName}: networking.k8s.io/v1/NetworkPolicy cache-peers")
+            .Order(StringComparer.Ordinal);
         Assert.Equal(single, others);
 
         static string Describe((string File, IKubernetesObject Object) o) =>
@@ -147,18 +162,35 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     [Fact]
     public async Task Every_object_is_valid_against_the_Kubernetes_OpenAPI_schemas()
     {
-        // The committed files (both folders), the --external-services variant and what --secrets writes (both written
-        // to a temporary folder).
-        var external = fixture.NewFolder("external-services");
-        foreach (var file in new KubernetesGenerator(fixture.Manifest, new DeployOptions { ExternalServices = true }).Generate()
-            .Append(new KubernetesGenerator(fixture.Manifest, new DeployOptions(), SecretValues.Random()).GenerateSecrets()))
+        // The committed files (every folder), what --secrets writes, and variants written to temporary folders:
+        // --external-services, and TLS with cert-manager on the Ingress and on the Gateway (with the dashboard's OpenID
+        // Connect login).
+        var variants = new Dictionary<string, DeployOptions>
         {
-            await File.WriteAllTextAsync(Path.Combine(external, file.Name), file.Content);
+            ["external-services"] = new() { ExternalServices = true },
+            ["ingress-tls"] = new() { IngressHost = "chat.example.com", ClusterIssuer = "letsencrypt", DashboardOidc = new("https://login.example.com", "dashboard") },
+            ["gateway-tls"] = new() { Routing = Routing.Gateway, IngressHost = "chat.example.com", ClusterIssuer = "letsencrypt" },
+        };
+        var variantFiles = new List<string>();
+        var secrets = new KubernetesGenerator(fixture.Manifest, new DeployOptions(), SecretValues.Random()).GenerateSecrets();
+        var secretsPath = Path.Combine(fixture.NewFolder("secrets"), secrets.Name);
+        await File.WriteAllTextAsync(secretsPath, secrets.Content);
+        variantFiles.Add(secretsPath);
+        foreach (var (name, options) in variants)
+        {
+            var variant = fixture.NewFolder(name);
+            foreach (var file in new KubernetesGenerator(fixture.Manifest, options).Generate())
+            {
+                var path = Path.Combine(variant, file.Name);
+                await File.WriteAllTextAsync(path, file.Content);
+                variantFiles.Add(path);
+            }
         }
 
         var files = Directory.GetFiles(AspireManifestFixture.CommittedFolder, "*.yaml")
             .Concat(Directory.GetFiles(AspireManifestFixture.CommittedRedisClusterFolder, "*.yaml"))
-            .Concat(Directory.GetFiles(external, "*.yaml"))
+            .Concat(Directory.GetFiles(AspireManifestFixture.CommittedGatewayFolder, "*.yaml"))
+            .Concat(variantFiles)
             .Order(StringComparer.Ordinal)
             .ToList();
         Assert.NotEmpty(files);
@@ -196,6 +228,59 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
         Assert.Contains("imagePullPolicy must be equal to one of the allowed values", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_validator_checks_Gateway_API_cert_manager_and_NetworkPolicy_objects_against_their_schemas()
+    {
+        var folder = fixture.NewFolder("invalid-custom");
+        var path = Path.Combine(folder, "invalid.yaml");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata:
+              name: broken
+            spec:
+              gatewayClassName: eg
+              listeners:
+              - name: https
+                port: https
+                protocol: HTTPS
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata:
+              name: broken
+            spec:
+              rules:
+              - matches:
+                - path:
+                    type: Regexish
+                    value: /
+            ---
+            apiVersion: cert-manager.io/v1
+            kind: Certificate
+            metadata:
+              name: broken
+            spec:
+              dnsNames: [chat.example.com]
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata:
+              name: broken
+            spec:
+              policyTypes: [Sideways]
+            """);
+
+        var (exitCode, output) = await RunValidatorAsync([path]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("4 object(s): 0 valid, 4 problem(s)", output, StringComparison.Ordinal);
+        Assert.Contains("/spec/listeners/0/port must be integer", output, StringComparison.Ordinal);
+        Assert.Contains("/spec/rules/0/matches/0/path/type must be equal to one of the allowed values", output, StringComparison.Ordinal);
+        Assert.Contains("/spec must have required property issuerRef", output, StringComparison.Ordinal);
+        Assert.Contains("/spec/policyTypes/0 must be equal to one of the allowed values", output, StringComparison.Ordinal);
+    }
+
     /// <summary>The objects of the committed files in <paramref name="folder"/> (default deploy/k8s/), parsed strictly, file by file.</summary>
     internal static List<(string File, IKubernetesObject Object)> CommittedObjects(string? folder = null)
     {
@@ -208,7 +293,7 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     }
 
     internal static List<IKubernetesObject> Parse(string yaml) =>
-        KubernetesYaml.LoadAllFromString(yaml, strict: true).Cast<IKubernetesObject>().ToList();
+        KubernetesYaml.LoadAllFromString(yaml, CustomObjectTypes.Map, strict: true).Cast<IKubernetesObject>().ToList();
 
     private static async Task<(int ExitCode, string Output)> RunValidatorAsync(IEnumerable<string> files)
     {

@@ -213,22 +213,32 @@ public class PodSecurityStandardTests(AspireManifestFixture fixture)
             .SelectMany(file => KubernetesManifestTests.Parse(file.Content).Select(o => ($"external-services/{file.Name}", o)));
         var pods = KubernetesManifestTests.CommittedObjects().Select(o => ($"k8s/{o.File}", o.Object))
             .Concat(KubernetesManifestTests.CommittedObjects(AspireManifestFixture.CommittedRedisClusterFolder).Select(o => ($"k8s-redis-cluster/{o.File}", o.Object)))
+            .Concat(KubernetesManifestTests.CommittedObjects(AspireManifestFixture.CommittedGatewayFolder).Select(o => ($"k8s-gateway/{o.File}", o.Object)))
             .Concat(external)
             .SelectMany(o => PodSecurityStandard.PodTemplates([o.Item2]).Select(pod => (Where: $"{o.Item1}: {pod.Name}", pod.Template)))
             .ToList();
 
-        // Every kind of pod is there: the applications, one Redis, the Redis Cluster and its Job, RabbitMQ with its init container.
+        // Every kind of pod is there: the applications, the dashboard, one Redis, the Redis Cluster and its Job, RabbitMQ
+        // with its init container.
         Assert.Equal(
             [
                 "external-services/chatapi.yaml: Deployment chatapi",
+                "external-services/dashboard.yaml: Deployment dashboard",
                 "external-services/stockbot.yaml: Deployment stockbot",
+                "k8s-gateway/cache.yaml: StatefulSet cache",
+                "k8s-gateway/chatapi.yaml: Deployment chatapi",
+                "k8s-gateway/dashboard.yaml: Deployment dashboard",
+                "k8s-gateway/messaging.yaml: StatefulSet messaging",
+                "k8s-gateway/stockbot.yaml: Deployment stockbot",
                 "k8s-redis-cluster/cache.yaml: Job cache-create",
                 "k8s-redis-cluster/cache.yaml: StatefulSet cache",
                 "k8s-redis-cluster/chatapi.yaml: Deployment chatapi",
+                "k8s-redis-cluster/dashboard.yaml: Deployment dashboard",
                 "k8s-redis-cluster/messaging.yaml: StatefulSet messaging",
                 "k8s-redis-cluster/stockbot.yaml: Deployment stockbot",
                 "k8s/cache.yaml: StatefulSet cache",
                 "k8s/chatapi.yaml: Deployment chatapi",
+                "k8s/dashboard.yaml: Deployment dashboard",
                 "k8s/messaging.yaml: StatefulSet messaging",
                 "k8s/stockbot.yaml: Deployment stockbot",
             ],
@@ -249,6 +259,8 @@ public class PodSecurityStandardTests(AspireManifestFixture fixture)
             // The .NET runtime's temporary files (its diagnostics socket); the apps write nothing else.
             ["Deployment chatapi"] = (KubernetesGenerator.DotNetImageUserId, ["/tmp"]),
             ["Deployment stockbot"] = (KubernetesGenerator.DotNetImageUserId, ["/tmp"]),
+            // The dashboard (also a .NET image): temporary files and ASP.NET Core's data protection keys in its home.
+            ["Deployment dashboard"] = (KubernetesGenerator.DashboardImageUserId, ["/home/app/.aspnet", "/tmp"]),
             // Redis writes its append-only file and nodes.conf on its data volume.
             ["StatefulSet cache"] = (KubernetesGenerator.BackingServiceImageUserId, ["/data"]),
             ["Job cache-create"] = (KubernetesGenerator.BackingServiceImageUserId, []),

@@ -32,7 +32,7 @@ public partial class SecretsCommandTests(AspireManifestFixture fixture)
         var text = await File.ReadAllTextAsync(path);
         Assert.Contains("never commit it", text, StringComparison.Ordinal);
         var secrets = KubernetesManifestTests.Parse(text).Cast<V1Secret>().ToList();
-        Assert.Equal(["chatapi-secrets", "chattorum-service-secrets", "stockbot-secrets"], secrets.Select(s => s.Metadata.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["chatapi-secrets", "chattorum-dashboard", "chattorum-service-secrets", "stockbot-secrets"], secrets.Select(s => s.Metadata.Name).Order(StringComparer.Ordinal));
 
         // Exactly what the committed manifests of that variant read, optional keys left to the operator.
         var committed = KubernetesManifestTests.CommittedObjects(redisCluster ? AspireManifestFixture.CommittedRedisClusterFolder : null).Select(o => o.Object).ToList();
@@ -83,6 +83,6 @@ public partial class SecretsCommandTests(AspireManifestFixture fixture)
     [GeneratedRegex(@"create secret generic (?<name>[a-z-]+)(?<options>(?:[^\n]*\\\r?\n)*[^\n]*)")]
     private static partial Regex CreateSecretCommand();
 
-    [GeneratedRegex(@"--from-literal=(?<key>[A-Za-z_]+)=")]
+    [GeneratedRegex(@"--from-literal=(?<key>[A-Za-z_-]+)=")]
     private static partial Regex FromLiteral();
 }
