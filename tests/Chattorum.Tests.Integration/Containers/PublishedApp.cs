@@ -36,10 +36,10 @@ internal sealed class PublishedApp : IDisposable
 
     public static async Task<PublishedApp> PublishAsync(ServiceImage service)
     {
-        var root = Directory.CreateTempSubdirectory("chattorum-container-");
+        var root = Directory.CreateDirectory(Path.Combine(ReachableTempFolder(), $"chattorum-container-{Guid.NewGuid():N}"));
         try
         {
-            // Created 0700: the app's user must be able to reach the folders below.
+            // The app's user must be able to reach the folders below.
             root.UnixFileMode = WritableFolder;
             var stopwatch = Stopwatch.StartNew();
             await DotnetCli.RunAsync(
@@ -57,6 +57,25 @@ internal sealed class PublishedApp : IDisposable
             Remove(root);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The temporary folder when the app's user can reach what is in it (every folder on the way lets others through),
+    /// <c>/tmp</c> otherwise: scripts/test.sh points TMPDIR at a folder of its own, created 0700 by <c>mktemp -d</c>,
+    /// where user 1654 could not even open the published dll.
+    /// </summary>
+    private static string ReachableTempFolder()
+    {
+        var temp = Path.GetTempPath();
+        for (var folder = new DirectoryInfo(temp); folder is not null; folder = folder.Parent)
+        {
+            if (!folder.UnixFileMode.HasFlag(UnixFileMode.OtherExecute))
+            {
+                return "/tmp";
+            }
+        }
+
+        return temp;
     }
 
     /// <summary>Every file under the published folder with its size and last write, to compare before and after a run.</summary>
