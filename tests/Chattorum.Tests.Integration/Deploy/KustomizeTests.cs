@@ -183,6 +183,45 @@ public class KustomizeTests(AspireManifestFixture fixture)
         AssertSameObjects(expected, production, $"the production overlay against the generator's --image-registry {ProductionRegistry} --ingress-host {ProductionHost} --cluster-issuer {ProductionIssuer}");
     }
 
+    [Fact]
+    public async Task An_overlay_of_ones_own_moves_everything_to_its_namespace()
+    {
+        // The example of docs/deploy.md: the development overlay in a namespace of its own, with a release candidate's images.
+        var folder = fixture.NewFolder("kustomize-staging");
+        var development = Path.GetRelativePath(folder, Path.Combine(KustomizeFolder, "overlays", "development")).Replace('\\', '/');
+        await File.WriteAllTextAsync(Path.Combine(folder, "kustomization.yaml"), $"""
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            namespace: chattorum-staging
+            resources:
+            - {development}
+            images:
+            - name: chattorum/chatapi
+              newName: registry.example.com/chattorum/chatapi
+              newTag: 0.18.0-rc.1
+            - name: chattorum/stockbot
+              newName: registry.example.com/chattorum/stockbot
+              newTag: 0.18.0-rc.1
+            """);
+
+        var objects = KubernetesManifestTests.Parse(await KubectlKustomize.BuildAsync(folder));
+
+        // The Namespace object is renamed with the rest, its profile kept; the RBAC subject follows.
+        var ns = Assert.Single(objects.OfType<V1Namespace>());
+        Assert.Equal("chattorum-staging", ns.Metadata.Name);
+        Assert.Equal("restricted", ns.Metadata.Labels["pod-security.kubernetes.io/enforce"]);
+        Assert.All(objects.Where(o => o is not V1Namespace), o => Assert.Equal("chattorum-staging", ((IMetadata<V1ObjectMeta>)o).Metadata.NamespaceProperty));
+        Assert.All(objects.OfType<V1RoleBinding>().SelectMany(b => b.Subjects), subject => Assert.Equal("chattorum-staging", subject.NamespaceProperty));
+        foreach (var app in Applications)
+        {
+            var deployment = Named<V1Deployment>(objects, app);
+            Assert.Equal($"registry.example.com/chattorum/{app}:0.18.0-rc.1", deployment.Spec.Template.Spec.Containers.Single().Image);
+            Assert.Equal(1, deployment.Spec.Replicas);
+        }
+
+        AssertWired(objects, GeneratedSecrets(fixture.Manifest, new DeployOptions()));
+    }
+
     private static Task<string> BuildAsync(string kustomization) => KubectlKustomize.BuildAsync(Path.Combine(KustomizeFolder, kustomization));
 
     /// <summary>Runs the generator's command line on the fixture's manifest into <paramref name="output"/> (a folder, or a name for a new one).</summary>
