@@ -34,6 +34,12 @@ install_npm_packages() {
 install_npm_packages tools/k8s-validate
 install_npm_packages examples/weather-bot
 
+# The Kustomize tests render deploy/kustomize with kubectl's built-in Kustomize (v5: kubectl 1.27 or later), which
+# machines of this project's kind come with. Debian's kubernetes-client is kubectl 1.20 (Kustomize v2, too old), so apt
+# has nothing to install: say so before the build rather than in a failed test.
+command -v kubectl >/dev/null 2>&1 \
+    || echo "test.sh: kubectl not found: the Kustomize tests (Deploy.KustomizeTests) will fail; install kubectl 1.27 or later" >&2
+
 # Aspire's orchestrator writes temporary files; keep them in a folder this run owns and removes.
 run_tmp=$(mktemp -d)
 trap 'rm -rf "$run_tmp"' EXIT

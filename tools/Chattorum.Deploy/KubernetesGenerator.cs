@@ -25,7 +25,8 @@ internal sealed record ManifestFile(string Name, string Content);
 /// pods' security contexts;</item>
 /// <item>backing services: every container becomes a StatefulSet with a volume claim, a Service and a headless Service
 /// (<c>.BackingServices.cs</c>, <c>.StatefulSets.cs</c>), unless <see cref="DeployOptions.ExternalServices"/>: Redis one
-/// node or a Redis Cluster (<c>.RedisCluster.cs</c>), RabbitMQ a cluster of three (<c>.RabbitMQCluster.cs</c>).</item>
+/// node or a Redis Cluster (<c>.RedisCluster.cs</c>), RabbitMQ a cluster of three (<c>.RabbitMQCluster.cs</c>);</item>
+/// <item>the Kustomization that lists the files, so that every output folder is a Kustomize base (<c>.Kustomize.cs</c>).</item>
 /// </list>
 /// </summary>
 internal sealed partial class KubernetesGenerator

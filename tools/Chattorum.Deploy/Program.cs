@@ -15,8 +15,8 @@ namespace Chattorum.Deploy
 
             usage: dotnet run --project tools/Chattorum.Deploy -- [options]
 
-              --output DIR           where to write the YAML files (default: deploy/k8s in the repository,
-                                     deploy/k8s-redis-cluster with --redis-cluster)
+              --output DIR           where to write the YAML files and the Kustomization that lists them (default:
+                                     deploy/k8s in the repository, deploy/k8s-redis-cluster with --redis-cluster)
               --manifest FILE        use this Aspire manifest instead of running the AppHost's manifest publisher
               --apphost PATH         the AppHost project file or built assembly (default: src/Chattorum.AppHost)
               --image-registry HOST[/PATH]
@@ -132,7 +132,7 @@ namespace Chattorum.Deploy
                 var generator = new KubernetesGenerator(manifest, options, secretsFolder is null ? null : SecretValues.Random());
                 var written = secretsFolder is not null ? WriteSecrets(secretsFolder, generator.GenerateSecrets())
                     : brokerUsersFolder is not null ? BrokerUsers.Write(brokerUsersFolder, generator.BrokerIdentities())
-                    : ManifestFolder.Write(outputFolder, generator.Generate());
+                    : ManifestFolder.Write(outputFolder, generator.GenerateFolder());
                 foreach (var line in written)
                 {
                     await output.WriteLineAsync(line).ConfigureAwait(false);

@@ -9,7 +9,7 @@
 // Prints one line per object, then a summary; exits 1 when any object is invalid, 2 on bad usage.
 import { readFile } from "node:fs/promises";
 import { parseAllDocuments } from "yaml";
-import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
@@ -19,10 +19,11 @@ import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v
 import { Gateway, HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
 import { Certificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 
-// The kinds the generator writes; anything else is reported rather than passed unchecked.
+// The kinds the generator writes, and the Namespace of the Kustomize base (deploy/kustomize/base); anything else is
+// reported rather than passed unchecked.
 const models = new Map(
   [
-    ConfigMap, Secret, Service, ServiceAccount, Deployment, StatefulSet, Job, Ingress, HorizontalPodAutoscaler,
+    ConfigMap, Namespace, Secret, Service, ServiceAccount, Deployment, StatefulSet, Job, Ingress, HorizontalPodAutoscaler,
     PodDisruptionBudget, Role, RoleBinding, NetworkPolicy, Gateway, HTTPRoute, Certificate,
   ].map(
     (model) => [`${model.apiVersion}/${model.kind}`, model],

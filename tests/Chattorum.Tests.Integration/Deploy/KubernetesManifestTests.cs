@@ -295,7 +295,7 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
     internal static List<IKubernetesObject> Parse(string yaml) =>
         KubernetesYaml.LoadAllFromString(yaml, CustomObjectTypes.Map, strict: true).Cast<IKubernetesObject>().ToList();
 
-    private static async Task<(int ExitCode, string Output)> RunValidatorAsync(IEnumerable<string> files)
+    internal static async Task<(int ExitCode, string Output)> RunValidatorAsync(IEnumerable<string> files)
     {
         var folder = Path.Combine(AspireManifestFixture.RepositoryRoot, "tools", "k8s-validate");
         Assert.True(
