@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using Chattorum.Tests.Integration.Support;
 using Chattorum.Tests.Support;
@@ -81,50 +78,7 @@ public sealed partial class JavaScriptClientTests(ChatServerFixture node, ITestO
 
     private static async Task<(int ExitCode, string Output)> RunNodeAsync(IEnumerable<string> arguments, Dictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Folder,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception exception)
-        {
-            Assert.Fail($"Cannot run node ({exception.Message}): install Node.js (scripts/test.sh does).");
-            throw;
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            try
-            {
-                await process.WaitForExitAsync().WaitAsync(NodeTimeout);
-            }
-            catch (TimeoutException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                Assert.Fail($"node did not finish within {NodeTimeout}:\n{await stdout}{await stderr}");
-            }
-
-            return (process.ExitCode, new StringBuilder().Append(await stdout).Append(await stderr).ToString());
-        }
+        var result = await ToolProcess.RunAsync("node", arguments, NodeTimeout, "install Node.js (scripts/test.sh does)", Folder, environment);
+        return (result.ExitCode, result.Output);
     }
 }

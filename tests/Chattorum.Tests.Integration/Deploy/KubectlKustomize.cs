@@ -1,5 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using Chattorum.Tests.Integration.Support;
 
 namespace Chattorum.Tests.Integration.Deploy;
 
@@ -19,45 +18,10 @@ internal static class KubectlKustomize
     /// <summary>The objects <paramref name="folder"/>'s kustomization renders, as YAML.</summary>
     public static async Task<string> BuildAsync(string folder)
     {
-        var start = new ProcessStartInfo("kubectl")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("kustomize");
-        start.ArgumentList.Add(folder);
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception exception)
-        {
-            Assert.Fail($"Cannot run kubectl ({exception.Message}): {Requirement}.");
-            throw;
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(Timeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"kubectl kustomize {folder} did not finish within {Timeout.TotalSeconds} s.");
-            }
-
-            Assert.True(
-                process.ExitCode == 0,
-                $"kubectl kustomize {folder} failed (exit code {process.ExitCode}): {await stderr}\nNote: {Requirement}.");
-            return await stdout;
-        }
+        var result = await ToolProcess.RunAsync("kubectl", ["kustomize", folder], Timeout, Requirement);
+        Assert.True(
+            result.ExitCode == 0,
+            $"kubectl kustomize {folder} failed (exit code {result.ExitCode}): {result.StandardError}\nNote: {Requirement}.");
+        return result.StandardOutput;
     }
 }

@@ -1,8 +1,6 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 using Chattorum.Deploy;
+using Chattorum.Tests.Integration.Support;
 using k8s;
 using k8s.Models;
 
@@ -302,38 +300,8 @@ public class KubernetesManifestTests(AspireManifestFixture fixture)
             Directory.Exists(Path.Combine(folder, "node_modules", "kubernetes-models")),
             "tools/k8s-validate/node_modules is missing: run `npm ci --prefix tools/k8s-validate` (scripts/test.sh does).");
 
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = folder,
-        };
-        start.ArgumentList.Add(Path.Combine(folder, "validate.mjs"));
-        foreach (var file in files)
-        {
-            start.ArgumentList.Add(file);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception exception)
-        {
-            Assert.Fail($"Cannot run node ({exception.Message}): install Node.js (scripts/test.sh does).");
-            throw;
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(NodeTimeout);
-            await process.WaitForExitAsync(timeout.Token);
-            var output = new StringBuilder().Append(await stdout).Append(await stderr).ToString();
-            return (process.ExitCode, output);
-        }
+        var result = await ToolProcess.RunAsync(
+            "node", [Path.Combine(folder, "validate.mjs"), .. files], NodeTimeout, "install Node.js (scripts/test.sh does)", folder);
+        return (result.ExitCode, result.Output);
     }
 }
